@@ -89,7 +89,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		l.admin.Close()
 		return nil, fmt.Errorf("kvlog %s: producer: %w", cfg.Topic, err)
 	}
-	go drainEvents(l.producer)
+	go kafka.DrainEvents(l.producer)
 	l.consumer, err = ckafka.NewConsumer(cfg.Client.ConsumerMap(nil, kafka.Props{
 		// librdkafka wants a group id even for manual assignment; nothing is
 		// ever committed under it.
@@ -118,13 +118,6 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		return nil, err
 	}
 	return l, nil
-}
-
-// drainEvents consumes a producer's event channel so librdkafka's queue never
-// fills; deliveries are awaited through per-message channels.
-func drainEvents(p *ckafka.Producer) {
-	for range p.Events() {
-	}
 }
 
 func (l *Log) follow() {

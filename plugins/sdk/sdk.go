@@ -84,7 +84,7 @@ type UnimplementedSource struct{}
 func (UnimplementedSource) Ack(context.Context, []Position) error { return nil }
 
 // Close does nothing.
-func (UnimplementedSource) Close() error              { return nil }
+func (UnimplementedSource) Close() error                  { return nil }
 func (UnimplementedSource) mustEmbedUnimplementedSource() {}
 
 // UnimplementedSink is embedded by every Sink.
@@ -94,7 +94,7 @@ type UnimplementedSink struct{}
 func (UnimplementedSink) Flush(context.Context) error { return nil }
 
 // Close does nothing.
-func (UnimplementedSink) Close() error            { return nil }
+func (UnimplementedSink) Close() error                { return nil }
 func (UnimplementedSink) mustEmbedUnimplementedSink() {}
 
 // UnimplementedTransform is embedded by every Transform.
@@ -104,5 +104,5 @@ type UnimplementedTransform struct{}
 func (UnimplementedTransform) Open(context.Context, Config) error { return nil }
 
 // Close does nothing.
-func (UnimplementedTransform) Close() error                 { return nil }
+func (UnimplementedTransform) Close() error                     { return nil }
 func (UnimplementedTransform) mustEmbedUnimplementedTransform() {}

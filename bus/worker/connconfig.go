@@ -1,0 +1,32 @@
+package worker
+
+import (
+	"time"
+)
+
+// ConnectorConfig holds the keys the runtime reads from every connector
+// config, with Kafka Connect's names. A plugin's own keys sit beside them in
+// the same flat map.
+type ConnectorConfig struct {
+	Name     string `json:"name" validate:"required" doc:"Unique name of the connector." importance:"high" group:"Common"`
+	Class    string `json:"connector.class" validate:"required" doc:"Plugin class or alias (GET /connector-plugins)." importance:"high" group:"Common"`
+	TasksMax int    `json:"tasks.max" default:"1" validate:"gte=1" doc:"Maximum number of tasks." importance:"high" group:"Common"`
+
+	Topics      []string `json:"topics" doc:"Input topics of a sink or transform (or topics.regex)." group:"Common"`
+	TopicsRegex string   `json:"topics.regex" doc:"Regular expression of input topics of a sink or transform." group:"Common"`
+
+	ValueConverter string `json:"value.converter" default:"bytes" validate:"oneof=bytes json" doc:"bytes passes values as they are; json refuses a value that is not valid JSON (stage VALUE_CONVERTER)." group:"Common"`
+
+	ErrorsTolerance   string        `json:"errors.tolerance" default:"none" validate:"oneof=none all" doc:"none fails the task on a bad record; all skips it, to the dead-letter topic when one is set." group:"Error Handling"`
+	ErrorsRetry       time.Duration `json:"errors.retry.timeout" default:"0" validate:"gte=-1" doc:"How long (ms) to retry a retriable failure; -1 forever." group:"Error Handling"`
+	ErrorsRetryMax    time.Duration `json:"errors.retry.delay.max.ms" default:"60000" validate:"gte=0" doc:"Longest wait (ms) between retries." group:"Error Handling"`
+	ErrorsLog         bool          `json:"errors.log.enable" default:"false" doc:"Log every tolerated error." group:"Error Handling"`
+	ErrorsLogMessages bool          `json:"errors.log.include.messages" default:"false" doc:"Include the record's topic/partition/offset in error logs." group:"Error Handling"`
+	DLQTopic          string        `json:"errors.deadletterqueue.topic.name" doc:"Dead-letter topic for records that failed with errors.tolerance=all." group:"Error Handling"`
+	DLQReplication    int           `json:"errors.deadletterqueue.topic.replication.factor" default:"-1" doc:"Replication of the dead-letter topic when the runtime creates it (-1: broker default)." group:"Error Handling"`
+	DLQHeaders        bool          `json:"errors.deadletterqueue.context.headers.enable" default:"true" doc:"Add __connect.errors.* headers saying why a record was dead-lettered." group:"Error Handling"`
+	MaxRecordBytes    int           `json:"max.record.bytes" default:"1048576" validate:"gt=0" doc:"Records larger than this are refused as bad records before they reach Kafka (match the broker's message.max.bytes)." group:"Common"`
+}
+
+// Tolerant reports whether bad records are skipped rather than failing the task.
+func (c *ConnectorConfig) Tolerant() bool { return c.ErrorsTolerance == "all" }

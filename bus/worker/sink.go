@@ -1,0 +1,233 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/tributarydata/tributary/bus/kafka"
+	"github.com/tributarydata/tributary/plugins/sdk"
+)
+
+// Batch bounds of a consuming task: it hands over what it has after
+// maxBatchRecords records or maxBatchWait since the first one.
+const (
+	maxBatchRecords = 2000
+	maxBatchWait    = 50 * time.Millisecond
+)
+
+// sinkTask runs a Sink: consume → Write → Flush → commit offsets.
+type sinkTask struct {
+	*task
+	input    *input
+	sink     sdk.Sink
+	dlq      *deadLetters
+	dlqProd  *dlqProducer
+	retry    retrier
+	lastSave time.Time
+}
+
+func (s *sinkTask) run(ctx context.Context) error {
+	s.retry = retrier{timeout: s.common.ErrorsRetry, maxDelay: s.common.ErrorsRetryMax}
+	s.dlq = &deadLetters{cfg: &s.common, id: s.id, class: s.plugin.Class, log: s.log, metrics: s.metrics}
+	if s.common.DLQTopic != "" {
+		p, err := newDLQProducer(s.w, s.config)
+		if err != nil {
+			return fail(err)
+		}
+		defer p.close()
+		s.dlqProd = p
+		s.dlq.produce = p.produce
+	}
+	s.sink = s.plugin.NewSink()
+	if err := s.sink.Open(ctx, s.config); err != nil {
+		return fail(fmt.Errorf("open sink: %w", err))
+	}
+	defer func() {
+		if err := s.sink.Close(); err != nil {
+			s.log.Warn("close sink", "err", err)
+		}
+	}()
+	in, err := openInput(ctx, s.task, nil, s.onRevoke, s.storedOffsets)
+	if err != nil {
+		return fail(err)
+	}
+	s.input = in
+	defer in.close()
+	s.lastSave = time.Now()
+
+	for {
+		if ctx.Err() != nil {
+			return s.save(context.WithoutCancel(ctx))
+		}
+		in.pause(s.gate.isPaused())
+		batch, err := in.poll(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		if len(batch) > 0 {
+			s.metrics.In.Add(float64(len(batch)))
+			if err := s.write(ctx, batch); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+		}
+		if time.Since(s.lastSave) >= s.w.cfg.OffsetFlushInterval {
+			if err := s.save(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// storedOffsets asks a sink that keeps its own offsets where to resume.
+func (s *sinkTask) storedOffsets(ctx context.Context) (map[sdk.TopicPartition]int64, error) {
+	keeper, ok := s.sink.(sdk.OffsetKeeper)
+	if !ok {
+		return nil, nil
+	}
+	return keeper.StoredOffsets(ctx)
+}
+
+// onRevoke saves everything before partitions go to another task.
+func (s *sinkTask) onRevoke(ctx context.Context) error { return s.save(ctx) }
+
+// write hands records to the sink, dead-lettering bad ones and retrying
+// retriable faults, and marks them done for the next commit.
+func (s *sinkTask) write(ctx context.Context, batch []sdk.Record) error {
+	start := time.Now()
+	good := batch[:0:0]
+	for i := range batch {
+		if err := checkValue(&s.common, &batch[i]); err != nil {
+			if herr := s.dlq.handle(&batch[i], StageValueConverter, err); herr != nil {
+				return herr
+			}
+			continue
+		}
+		good = append(good, batch[i])
+	}
+	rest := good
+	for len(rest) > 0 {
+		var n int
+		err := s.retry.do(ctx, func() error {
+			var werr error
+			n, werr = s.sink.Write(ctx, rest)
+			if werr != nil && n > 0 && sdk.IsRetriable(werr) {
+				// Keep what was accepted; retry only the rest.
+				rest, n = rest[n:], 0
+			}
+			return werr
+		})
+		var bad *sdk.RecordError
+		switch {
+		case errors.As(err, &bad) && bad.Index >= 0 && bad.Index < len(rest):
+			if herr := s.dlq.handle(&rest[bad.Index], StageTaskPut, bad.Err); herr != nil {
+				return herr
+			}
+			rest = rest[bad.Index+1:]
+		case err != nil:
+			s.metrics.Error(StageTaskPut)
+			return fail(fmt.Errorf("write to sink: %w", err))
+		case n <= 0:
+			return fail(fmt.Errorf("sink accepted none of %d records without an error", len(rest)))
+		default:
+			s.metrics.Out.Add(float64(min(n, len(rest))))
+			rest = rest[min(n, len(rest)):]
+		}
+	}
+	s.input.markDone(batch)
+	s.metrics.Batches.Inc()
+	s.metrics.Latency.Observe(time.Since(start).Seconds())
+	return nil
+}
+
+// save flushes the sink and the dead-letter producer, then commits offsets:
+// never the other way round.
+func (s *sinkTask) save(ctx context.Context) error {
+	s.lastSave = time.Now()
+	if !s.input.dirty() {
+		return nil
+	}
+	if s.dlqProd != nil {
+		if err := s.dlqProd.flush(ctx); err != nil {
+			return fail(err)
+		}
+	}
+	if err := s.retry.do(ctx, func() error { return s.sink.Flush(ctx) }); err != nil {
+		s.metrics.Error(StageTaskPut)
+		return fail(fmt.Errorf("flush sink: %w", err))
+	}
+	if err := s.input.commit(); err != nil {
+		return fail(err)
+	}
+	s.input.updateLag(s.metrics.Lag)
+	return nil
+}
+
+// checkValue applies value.converter=json: a value must be valid JSON.
+func checkValue(c *ConnectorConfig, r *sdk.Record) error {
+	if c.ValueConverter != "json" || r.Value == nil || json.Valid(r.Value) {
+		return nil
+	}
+	return fmt.Errorf("value of %d bytes is not valid JSON", len(r.Value))
+}
+
+// dlqProducer writes dead letters of consuming tasks; flush waits for them
+// so input offsets are committed only after their bad records are safe.
+type dlqProducer struct {
+	p       *ckafka.Producer
+	reports chan ckafka.Event
+	pending int
+}
+
+func newDLQProducer(w *Worker, config sdk.Config) (*dlqProducer, error) {
+	overrides, err := kafka.Overrides(config, kafka.ProducerOverridePrefix)
+	if err != nil {
+		return nil, err
+	}
+	p, err := ckafka.NewProducer(w.cfg.Kafka.ProducerMap(overrides, kafka.Props{"enable.idempotence": "true", "acks": "all"}))
+	if err != nil {
+		return nil, fmt.Errorf("dead-letter producer: %w", err)
+	}
+	go kafka.DrainEvents(p)
+	return &dlqProducer{p: p, reports: make(chan ckafka.Event, 1024)}, nil
+}
+
+func (d *dlqProducer) produce(m *ckafka.Message) error {
+	if d.pending == cap(d.reports) {
+		if err := d.flush(context.Background()); err != nil {
+			return err
+		}
+	}
+	if err := d.p.Produce(m, d.reports); err != nil {
+		return err
+	}
+	d.pending++
+	return nil
+}
+
+func (d *dlqProducer) flush(ctx context.Context) error {
+	var firstErr error
+	for ; d.pending > 0; d.pending-- {
+		select {
+		case ev := <-d.reports:
+			if m, ok := ev.(*ckafka.Message); ok && m.TopicPartition.Error != nil && firstErr == nil {
+				firstErr = fmt.Errorf("dead-letter delivery: %w", m.TopicPartition.Error)
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return firstErr
+}
+
+func (d *dlqProducer) close() {
+	d.p.Flush(5000)
+	d.p.Close()
+}

@@ -1,0 +1,262 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/tributarydata/tributary/bus/kafka"
+	"github.com/tributarydata/tributary/bus/record"
+	"github.com/tributarydata/tributary/plugins/sdk"
+)
+
+// sourceTask runs a Source: Read → produce → commit positions → Ack.
+type sourceTask struct {
+	*task
+	producer *ckafka.Producer
+	txn      bool
+	dlq      *deadLetters
+	retry    retrier
+	topic    string // default topic for records that name none
+
+	// Without transactions, a batch's delivery reports come back here.
+	reports chan ckafka.Event
+	pending int
+}
+
+func (s *sourceTask) run(ctx context.Context) error {
+	w := s.w
+	s.topic = s.config["topic"]
+	s.retry = retrier{timeout: s.common.ErrorsRetry, maxDelay: s.common.ErrorsRetryMax}
+	s.txn = w.cfg.ExactlyOnceSource
+	if err := s.openProducer(ctx); err != nil {
+		return fail(err)
+	}
+	defer s.producer.Close()
+	s.dlq = &deadLetters{cfg: &s.common, id: s.id, class: s.plugin.Class, log: s.log, metrics: s.metrics}
+	if s.common.DLQTopic != "" {
+		s.dlq.produce = s.produce
+	}
+
+	if err := w.offsets.Sync(ctx); err != nil {
+		return fail(fmt.Errorf("read stored source offsets: %w", err))
+	}
+	src := s.plugin.NewSource()
+	if err := src.Open(ctx, s.config, w.sourcePositions(s.id.Connector)); err != nil {
+		return fail(fmt.Errorf("open source: %w", err))
+	}
+	defer func() {
+		if err := src.Close(); err != nil {
+			s.log.Warn("close source", "err", err)
+		}
+	}()
+
+	for s.gate.wait(ctx) {
+		var recs []sdk.Record
+		err := s.retry.do(ctx, func() (err error) {
+			recs, err = src.Read(ctx)
+			return err
+		})
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			s.metrics.Error(StageTaskPoll)
+			return fail(fmt.Errorf("read from source: %w", err))
+		}
+		if len(recs) == 0 {
+			continue
+		}
+		start := time.Now()
+		s.metrics.In.Add(float64(len(recs)))
+		positions, err := s.deliver(ctx, recs)
+		if err != nil {
+			if ctx.Err() != nil {
+				// Stopping: the batch was aborted and its positions not
+				// stored, so the next run reads it again.
+				return nil
+			}
+			return err
+		}
+		s.metrics.Out.Add(float64(len(recs)))
+		s.metrics.Batches.Inc()
+		s.metrics.Latency.Observe(time.Since(start).Seconds())
+		if err := src.Ack(ctx, positions); err != nil && ctx.Err() == nil {
+			return fail(fmt.Errorf("ack source: %w", err))
+		}
+	}
+	return nil
+}
+
+func (s *sourceTask) openProducer(ctx context.Context) error {
+	overrides, err := kafka.Overrides(s.config, kafka.ProducerOverridePrefix)
+	if err != nil {
+		return err
+	}
+	own := kafka.Props{"enable.idempotence": "true", "acks": "all", "linger.ms": "5"}
+	if s.txn {
+		// One transactional id per task: a zombie copy of the task (a worker
+		// that lost its session) is fenced when the new one initialises.
+		own["transactional.id"] = fmt.Sprintf("%s-%s-%d", s.w.cfg.Group, s.id.Connector, s.id.Task)
+	}
+	s.producer, err = ckafka.NewProducer(s.w.cfg.Kafka.ProducerMap(overrides, own))
+	if err != nil {
+		return fmt.Errorf("create producer: %w", err)
+	}
+	go kafka.DrainEvents(s.producer)
+	if s.txn {
+		if err := s.producer.InitTransactions(ctx); err != nil {
+			s.producer.Close()
+			return fmt.Errorf("init transactions: %w", err)
+		}
+	}
+	return nil
+}
+
+// produce enqueues a message, waiting while librdkafka's queue is full.
+// Inside a transaction, delivery failures surface at commit; without one,
+// their reports are collected by awaitDeliveries.
+func (s *sourceTask) produce(m *ckafka.Message) error {
+	var reports chan ckafka.Event
+	if !s.txn {
+		reports = s.reports
+	}
+	for {
+		err := s.producer.Produce(m, reports)
+		var kerr ckafka.Error
+		if errors.As(err, &kerr) && kerr.Code() == ckafka.ErrQueueFull {
+			s.producer.Flush(100)
+			continue
+		}
+		if err == nil && reports != nil {
+			s.pending++
+		}
+		return err
+	}
+}
+
+// awaitDeliveries waits for every report of the batch and fails on the first
+// undelivered record: its position must not be stored.
+func (s *sourceTask) awaitDeliveries(ctx context.Context) error {
+	var firstErr error
+	for ; s.pending > 0; s.pending-- {
+		select {
+		case ev := <-s.reports:
+			if m, ok := ev.(*ckafka.Message); ok && m.TopicPartition.Error != nil && firstErr == nil {
+				firstErr = fmt.Errorf("deliver to %s: %w", *m.TopicPartition.Topic, m.TopicPartition.Error)
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return firstErr
+}
+
+// deliver writes a batch and the positions it reaches, atomically when
+// transactions are on, and returns the positions to ack.
+func (s *sourceTask) deliver(ctx context.Context, recs []sdk.Record) ([]record.Position, error) {
+	const attempts = 3
+	var lastErr error
+	for range attempts {
+		positions, err := s.deliverOnce(ctx, recs)
+		if err == nil {
+			return positions, nil
+		}
+		var f *failure
+		if errors.As(err, &f) || ctx.Err() != nil {
+			return nil, err
+		}
+		lastErr = err
+		s.log.Warn("source batch not delivered, retrying", "err", err)
+	}
+	return nil, fail(fmt.Errorf("deliver source batch: %w", lastErr))
+}
+
+func (s *sourceTask) deliverOnce(ctx context.Context, recs []sdk.Record) ([]record.Position, error) {
+	if s.txn {
+		if err := s.producer.BeginTransaction(); err != nil {
+			return nil, fail(fmt.Errorf("begin transaction: %w", err))
+		}
+	} else {
+		s.reports, s.pending = make(chan ckafka.Event, len(recs)+1), 0
+	}
+	latest := map[string]record.Position{}
+	var order []string
+	for i := range recs {
+		r := &recs[i]
+		if !r.Position.IsZero() {
+			key := r.Position.PartitionKey()
+			if _, seen := latest[key]; !seen {
+				order = append(order, key)
+			}
+			latest[key] = r.Position
+		}
+		if r.Topic == "" && s.topic == "" {
+			return nil, s.abort(ctx, fail(errors.New("source record names no topic and the connector has no `topic`")))
+		}
+		if size := kafka.Size(r); size > s.common.MaxRecordBytes {
+			if r.Topic == "" {
+				r.Topic = s.topic
+			}
+			err := fmt.Errorf("record of %d bytes exceeds max.record.bytes=%d", size, s.common.MaxRecordBytes)
+			if herr := s.dlq.handle(r, StageKafkaProduce, err); herr != nil {
+				return nil, s.abort(ctx, herr)
+			}
+			continue
+		}
+		if err := s.produce(kafka.ToMessage(r, s.topic)); err != nil {
+			return nil, s.abort(ctx, fmt.Errorf("produce: %w", err))
+		}
+	}
+	positions := make([]record.Position, 0, len(order))
+	for _, key := range order {
+		positions = append(positions, latest[key])
+	}
+	if s.txn {
+		for _, p := range positions {
+			m, err := s.w.offsetMessage(s.id.Connector, p)
+			if err != nil {
+				return nil, s.abort(ctx, fail(err))
+			}
+			if err := s.produce(m); err != nil {
+				return nil, s.abort(ctx, fmt.Errorf("produce offsets: %w", err))
+			}
+		}
+		if err := s.producer.CommitTransaction(ctx); err != nil {
+			return nil, s.abort(ctx, fmt.Errorf("commit transaction: %w", err))
+		}
+		return positions, nil
+	}
+	// Without transactions: every record must be in Kafka before its
+	// position is stored, or a crash could skip records.
+	if err := s.awaitDeliveries(ctx); err != nil {
+		return nil, err
+	}
+	for _, p := range positions {
+		if err := s.w.storeSourcePosition(ctx, s.id.Connector, p); err != nil {
+			return nil, err
+		}
+	}
+	return positions, nil
+}
+
+// abort rolls back the open transaction so the batch can be retried or the
+// task can fail without leaving it open, and returns cause.
+func (s *sourceTask) abort(ctx context.Context, cause error) error {
+	if !s.txn {
+		return cause
+	}
+	abortCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := s.producer.AbortTransaction(abortCtx); err != nil {
+		var kerr ckafka.Error
+		if errors.As(err, &kerr) && kerr.IsFatal() {
+			return fail(fmt.Errorf("%w (and the transaction could not be aborted: %v)", cause, err))
+		}
+		s.log.Warn("abort transaction", "err", err)
+	}
+	return cause
+}

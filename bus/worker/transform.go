@@ -1,0 +1,192 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/tributarydata/tributary/bus/kafka"
+	"github.com/tributarydata/tributary/plugins/sdk"
+)
+
+// transformTask runs a Transform: consume → Process → produce the outputs and
+// commit the input offsets in one Kafka transaction, as Kafka Streams does, so
+// each input record affects the output topics exactly once.
+type transformTask struct {
+	*task
+	input    *input
+	producer *ckafka.Producer
+	dlq      *deadLetters
+	retry    retrier
+	topic    string
+}
+
+func (x *transformTask) run(ctx context.Context) error {
+	x.topic = x.config["topic"]
+	x.retry = retrier{timeout: x.common.ErrorsRetry, maxDelay: x.common.ErrorsRetryMax}
+	overrides, err := kafka.Overrides(x.config, kafka.ProducerOverridePrefix)
+	if err != nil {
+		return fail(err)
+	}
+	x.producer, err = ckafka.NewProducer(x.w.cfg.Kafka.ProducerMap(overrides, kafka.Props{
+		"transactional.id":   fmt.Sprintf("%s-%s-%d", x.w.cfg.Group, x.id.Connector, x.id.Task),
+		"enable.idempotence": "true",
+		"acks":               "all",
+		"linger.ms":          "5",
+	}))
+	if err != nil {
+		return fail(fmt.Errorf("create producer: %w", err))
+	}
+	defer x.producer.Close()
+	go kafka.DrainEvents(x.producer)
+	if err := x.producer.InitTransactions(ctx); err != nil {
+		return fail(fmt.Errorf("init transactions: %w", err))
+	}
+	x.dlq = &deadLetters{cfg: &x.common, id: x.id, class: x.plugin.Class, log: x.log, metrics: x.metrics}
+	if x.common.DLQTopic != "" {
+		x.dlq.produce = x.produce
+	}
+	tr := x.plugin.NewTransform()
+	if err := tr.Open(ctx, x.config); err != nil {
+		return fail(fmt.Errorf("open transform: %w", err))
+	}
+	defer func() {
+		if err := tr.Close(); err != nil {
+			x.log.Warn("close transform", "err", err)
+		}
+	}()
+	// Offsets are committed through the transaction, so a revoke needs no
+	// commit of its own: an open transaction is never left across it.
+	noStored := func(context.Context) (map[sdk.TopicPartition]int64, error) { return nil, nil }
+	x.input, err = openInput(ctx, x.task, nil, nil, noStored)
+	if err != nil {
+		return fail(err)
+	}
+	defer x.input.close()
+
+	for ctx.Err() == nil {
+		x.input.pause(x.gate.isPaused())
+		batch, err := x.input.poll(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		start := time.Now()
+		x.metrics.In.Add(float64(len(batch)))
+		if err := x.processBatch(ctx, tr, batch); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		x.metrics.Batches.Inc()
+		x.metrics.Latency.Observe(time.Since(start).Seconds())
+		x.input.updateLag(x.metrics.Lag)
+	}
+	return nil
+}
+
+func (x *transformTask) produce(m *ckafka.Message) error {
+	for {
+		err := x.producer.Produce(m, nil)
+		var kerr ckafka.Error
+		if errors.As(err, &kerr) && kerr.Code() == ckafka.ErrQueueFull {
+			x.producer.Flush(100)
+			continue
+		}
+		return err
+	}
+}
+
+// processBatch runs one transaction: outputs, dead letters and input offsets
+// commit together or not at all. An aborted transaction fails the task; its
+// restart resumes from the last committed offsets.
+func (x *transformTask) processBatch(ctx context.Context, tr sdk.Transform, batch []sdk.Record) error {
+	if err := x.producer.BeginTransaction(); err != nil {
+		return fail(fmt.Errorf("begin transaction: %w", err))
+	}
+	abort := func(cause error) error {
+		abortCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := x.producer.AbortTransaction(abortCtx); err != nil {
+			x.log.Warn("abort transaction", "err", err)
+		}
+		return cause
+	}
+	good := make([]sdk.Record, 0, len(batch))
+	for i := range batch {
+		if err := checkValue(&x.common, &batch[i]); err != nil {
+			if herr := x.dlq.handle(&batch[i], StageValueConverter, err); herr != nil {
+				return abort(herr)
+			}
+			continue
+		}
+		good = append(good, batch[i])
+	}
+	outputs, err := x.process(ctx, tr, good)
+	if err != nil {
+		return abort(err)
+	}
+	produced := 0
+	for i := range outputs {
+		r := &outputs[i]
+		if r.Topic == "" && x.topic == "" {
+			return abort(fail(errors.New("transform output names no topic and the connector has no `topic`")))
+		}
+		if size := kafka.Size(r); size > x.common.MaxRecordBytes {
+			if herr := x.dlq.handle(r, StageKafkaProduce, fmt.Errorf("record of %d bytes exceeds max.record.bytes=%d", size, x.common.MaxRecordBytes)); herr != nil {
+				return abort(herr)
+			}
+			continue
+		}
+		if err := x.produce(kafka.ToMessage(r, x.topic)); err != nil {
+			return abort(fail(fmt.Errorf("produce: %w", err)))
+		}
+		produced++
+	}
+	x.input.markDone(batch)
+	offsets := x.input.offsets()
+	meta, err := x.input.c.GetConsumerGroupMetadata()
+	if err != nil {
+		return abort(fail(fmt.Errorf("consumer group metadata: %w", err)))
+	}
+	if err := x.producer.SendOffsetsToTransaction(ctx, offsets, meta); err != nil {
+		return abort(fail(fmt.Errorf("send offsets to transaction: %w", err)))
+	}
+	if err := x.producer.CommitTransaction(ctx); err != nil {
+		return abort(fail(fmt.Errorf("commit transaction: %w", err)))
+	}
+	x.input.committed(offsets)
+	x.metrics.Out.Add(float64(produced))
+	return nil
+}
+
+// process runs the transform; a *sdk.RecordError dead-letters that input
+// record and the rest of the batch is processed again without it.
+func (x *transformTask) process(ctx context.Context, tr sdk.Transform, recs []sdk.Record) ([]sdk.Record, error) {
+	for {
+		var out []sdk.Record
+		err := x.retry.do(ctx, func() (err error) {
+			out, err = tr.Process(ctx, recs)
+			return err
+		})
+		var bad *sdk.RecordError
+		switch {
+		case err == nil:
+			return out, nil
+		case errors.As(err, &bad) && bad.Index >= 0 && bad.Index < len(recs):
+			if herr := x.dlq.handle(&recs[bad.Index], StageTransformation, bad.Err); herr != nil {
+				return nil, herr
+			}
+			recs = append(recs[:bad.Index:bad.Index], recs[bad.Index+1:]...)
+		default:
+			x.metrics.Error(StageTransformation)
+			return nil, fail(fmt.Errorf("transform: %w", err))
+		}
+	}
+}

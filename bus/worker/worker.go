@@ -1,0 +1,396 @@
+package worker
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/tributarydata/tributary/bus/kvlog"
+	"github.com/tributarydata/tributary/bus/metrics"
+	"github.com/tributarydata/tributary/plugins/sdk"
+)
+
+// Version is the worker's version, reported by GET /.
+var Version = "0.1.0"
+
+// Commit is the source revision, set at build time with -ldflags.
+var Commit = "dev"
+
+// Worker runs connectors and answers the REST API.
+type Worker struct {
+	cfg     Config
+	plugins *Registry
+	log     *slog.Logger
+	metrics *metrics.Metrics
+
+	configs  *kvlog.Log
+	statuses *kvlog.Log
+	offsets  *kvlog.Log
+	admin    *ckafka.AdminClient
+
+	clusterID string
+	started   time.Time
+
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wake     chan struct{}
+	loopDone chan struct{}
+
+	mu        sync.Mutex
+	tasks     map[TaskID]*task
+	taskCfgs  map[string][]sdk.Config // per connector, as last split
+	restarts  map[TaskID]bool
+	restartCn map[string]bool
+	ready     bool
+}
+
+// New makes a worker; Start connects it.
+func New(cfg Config, plugins *Registry, log *slog.Logger, m *metrics.Metrics) (*Worker, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	if m == nil {
+		m = metrics.New()
+	}
+	return &Worker{
+		cfg: cfg, plugins: plugins, log: log.With("worker", cfg.ID), metrics: m,
+		tasks: map[TaskID]*task{}, taskCfgs: map[string][]sdk.Config{},
+		restarts: map[TaskID]bool{}, restartCn: map[string]bool{},
+		wake: make(chan struct{}, 1), loopDone: make(chan struct{}),
+	}, nil
+}
+
+// Config returns the worker's effective config.
+func (w *Worker) Config() Config { return w.cfg }
+
+// Start opens the internal topics, replays them and starts the connectors they hold.
+func (w *Worker) Start(ctx context.Context) error {
+	w.started = time.Now()
+	w.ctx, w.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	var err error
+	if w.admin, err = ckafka.NewAdminClient(w.cfg.Kafka.AdminMap()); err != nil {
+		return fmt.Errorf("admin client: %w", err)
+	}
+	if w.clusterID, err = w.admin.ClusterID(ctx); err != nil {
+		return fmt.Errorf("reach Kafka at %s: %w", w.cfg.Kafka.Bootstrap(), err)
+	}
+	open := func(topic string, partitions int, onUpdate func(kvlog.Update)) (*kvlog.Log, error) {
+		return kvlog.Open(ctx, kvlog.Config{Topic: topic, Partitions: partitions, Client: w.cfg.Kafka, OnUpdate: onUpdate, Logger: w.log})
+	}
+	if w.offsets, err = open(w.cfg.OffsetTopic, 5, nil); err != nil {
+		return err
+	}
+	if w.statuses, err = open(w.cfg.StatusTopic, 5, nil); err != nil {
+		return err
+	}
+	if w.configs, err = open(w.cfg.ConfigTopic, 1, func(kvlog.Update) { w.poke() }); err != nil {
+		return err
+	}
+	go w.loop()
+	w.poke()
+	w.mu.Lock()
+	w.ready = true
+	w.mu.Unlock()
+	w.log.Info("worker started", "group", w.cfg.Group, "kafka", w.cfg.Kafka.Bootstrap(), "cluster", w.clusterID)
+	return nil
+}
+
+// Close stops every task, letting each flush and commit, then leaves Kafka.
+func (w *Worker) Close() {
+	if w.cancel == nil {
+		return
+	}
+	w.cancel()
+	<-w.loopDone
+	for _, l := range []*kvlog.Log{w.configs, w.statuses, w.offsets} {
+		if l != nil {
+			l.Close()
+		}
+	}
+	if w.admin != nil {
+		w.admin.Close()
+	}
+}
+
+// Metrics returns the worker's metrics.
+func (w *Worker) Metrics() *metrics.Metrics { return w.metrics }
+
+// poke asks the reconcile loop to run.
+func (w *Worker) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// loop reconciles running tasks with the configs topic, one pass at a time.
+func (w *Worker) loop() {
+	defer close(w.loopDone)
+	for {
+		select {
+		case <-w.ctx.Done():
+			w.stopTasks(slices.Collect(maps.Values(w.snapshotTasks())))
+			return
+		case <-w.wake:
+			w.reconcile()
+		}
+	}
+}
+
+func (w *Worker) snapshotTasks() map[TaskID]*task {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return maps.Clone(w.tasks)
+}
+
+// desiredTask is a task the configs say should run.
+type desiredTask struct {
+	config sdk.Config
+	hash   string
+	paused bool
+	plugin sdk.Plugin
+	common ConnectorConfig
+}
+
+func (w *Worker) reconcile() {
+	desired := map[TaskID]desiredTask{}
+	configs := w.connectorConfigs()
+	splits := map[string][]sdk.Config{}
+	for name, props := range configs {
+		target := w.targetState(name)
+		plugin, common, tasks, err := w.plan(props)
+		if err != nil {
+			w.reportConnector(name, StateFailed, trace(err))
+			continue
+		}
+		splits[name] = tasks
+		switch target {
+		case TargetStopped:
+			w.reportConnector(name, StateStopped, "")
+			continue
+		case TargetPaused:
+			w.reportConnector(name, StatePaused, "")
+		default:
+			w.reportConnector(name, StateRunning, "")
+		}
+		for i, tc := range tasks {
+			desired[TaskID{name, i}] = desiredTask{config: tc, hash: hashConfig(plugin.Class, tc), paused: target == TargetPaused, plugin: plugin, common: common}
+		}
+	}
+
+	w.mu.Lock()
+	w.taskCfgs = splits
+	var stop []*task
+	for id, t := range w.tasks {
+		d, ok := desired[id]
+		if !ok || d.hash != t.hash || w.restarts[id] || w.restartCn[id.Connector] {
+			stop = append(stop, t)
+			delete(w.tasks, id)
+		}
+	}
+	restartedConnectors := w.restartCn
+	w.restartCn = map[string]bool{}
+	w.mu.Unlock()
+	w.stopTasks(stop)
+
+	for _, t := range stop {
+		if _, ok := desired[t.id]; !ok {
+			w.forgetTask(t.id)
+		}
+	}
+	for name := range restartedConnectors {
+		if _, ok := configs[name]; ok && w.targetState(name) != TargetStopped {
+			w.reportConnector(name, StateRunning, "")
+		}
+	}
+	w.forgetDeleted(configs)
+
+	for id, d := range desired {
+		w.mu.Lock()
+		t, running := w.tasks[id]
+		delete(w.restarts, id)
+		w.mu.Unlock()
+		if running {
+			if t.gate.isPaused() != d.paused {
+				t.gate.set(d.paused)
+				state := StateRunning
+				if d.paused {
+					state = StatePaused
+				}
+				if st, _ := w.readStatus(taskStatusKey(id)); st.State != StateFailed {
+					w.reportTask(id, state, "")
+				}
+			}
+			continue
+		}
+		t = &task{
+			id: id, kind: d.plugin.Type, config: d.config, hash: d.hash, common: d.common, plugin: d.plugin, w: w,
+			log: w.log.With("connector", id.Connector, "task", id.Task), metrics: w.metrics.Task(id.Connector, id.Task),
+			gate: newPauseGate(d.paused),
+		}
+		w.mu.Lock()
+		w.tasks[id] = t
+		w.mu.Unlock()
+		t.start(w.ctx)
+	}
+}
+
+// plan resolves a connector's plugin and common config and splits it into task configs.
+func (w *Worker) plan(props map[string]string) (sdk.Plugin, ConnectorConfig, []sdk.Config, error) {
+	var common ConnectorConfig
+	if err := sdk.Decode(sdk.Config(props), &common); err != nil {
+		return sdk.Plugin{}, common, nil, err
+	}
+	plugin, ok := w.plugins.Lookup(common.Class)
+	if !ok {
+		return plugin, common, nil, fmt.Errorf("no plugin with class %q is installed", common.Class)
+	}
+	cfg := sdk.Config(maps.Clone(props))
+	if plugin.TaskConfigs != nil {
+		tasks, err := plugin.TaskConfigs(cfg, common.TasksMax)
+		if err != nil {
+			return plugin, common, nil, fmt.Errorf("split %s into tasks: %w", common.Name, err)
+		}
+		if len(tasks) > common.TasksMax {
+			tasks = tasks[:common.TasksMax]
+		}
+		return plugin, common, tasks, nil
+	}
+	n := common.TasksMax
+	if plugin.Type == sdk.TypeSource {
+		n = 1
+	}
+	tasks := make([]sdk.Config, n)
+	for i := range tasks {
+		tasks[i] = maps.Clone(cfg)
+	}
+	return plugin, common, tasks, nil
+}
+
+func hashConfig(class string, cfg sdk.Config) string {
+	keys := slices.Sorted(maps.Keys(cfg))
+	h := sha256.New()
+	h.Write([]byte(class))
+	for _, k := range keys {
+		fmt.Fprintf(h, "\x00%s=%s", k, cfg[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// stopTasks stops tasks in parallel, each bounded by the shutdown timeout.
+func (w *Worker) stopTasks(tasks []*task) {
+	var wg sync.WaitGroup
+	for _, t := range tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stopped := make(chan struct{})
+			go func() { t.stop(); close(stopped) }()
+			select {
+			case <-stopped:
+			case <-time.After(w.cfg.ShutdownTimeout):
+				t.log.Error("task did not stop within the shutdown timeout", "timeout", w.cfg.ShutdownTimeout)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (w *Worker) reportConnector(name, state, trace string) {
+	w.putStatus(statusConnPrefix+name, state, trace)
+}
+
+func (w *Worker) reportTask(id TaskID, state, trace string) {
+	w.putStatus(taskStatusKey(id), state, trace)
+}
+
+func (w *Worker) putStatus(key, state, trace string) {
+	if old, ok := w.readStatus(key); ok && old.State == state && old.Trace == trace && old.WorkerID == w.cfg.ID {
+		return
+	}
+	data, _ := json.Marshal(statusRecord{State: state, Trace: trace, WorkerID: w.cfg.ID, Time: time.Now().UnixMilli()})
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), 10*time.Second)
+	defer cancel()
+	if err := w.statuses.Put(ctx, key, data); err != nil {
+		w.log.Error("write status", "key", key, "state", state, "err", err)
+	}
+}
+
+func (w *Worker) forgetTask(id TaskID) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), 10*time.Second)
+	defer cancel()
+	if err := w.statuses.Put(ctx, taskStatusKey(id), nil); err != nil {
+		w.log.Error("delete task status", "task", id, "err", err)
+	}
+}
+
+// forgetDeleted removes statuses and metrics of connectors no longer configured.
+func (w *Worker) forgetDeleted(configs map[string]map[string]string) {
+	for key := range w.statuses.Snapshot() {
+		name, ok := strings.CutPrefix(key, statusConnPrefix)
+		if !ok {
+			continue
+		}
+		if _, live := configs[name]; live {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), 10*time.Second)
+		if err := w.statuses.Put(ctx, key, nil); err != nil {
+			w.log.Error("delete connector status", "connector", name, "err", err)
+		}
+		cancel()
+		w.metrics.Forget(name)
+	}
+}
+
+// taskIDs lists a connector's tasks as last planned.
+func (w *Worker) taskIDs(name string) []TaskID {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ids := make([]TaskID, len(w.taskCfgs[name]))
+	for i := range ids {
+		ids[i] = TaskID{Connector: name, Task: i}
+	}
+	return ids
+}
+
+// errStarting is returned by Ready while the worker starts.
+type errStarting struct{}
+
+func (errStarting) Error() string  { return "worker is starting" }
+func (errStarting) Starting() bool { return true }
+
+// Ready reports whether the worker finished starting.
+func (w *Worker) Ready() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.ready {
+		return errStarting{}
+	}
+	if w.ctx.Err() != nil {
+		return errors.New("worker is shutting down")
+	}
+	return nil
+}
+
+func sortedNames(m map[string]map[string]string) []string {
+	names := slices.Collect(maps.Keys(m))
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,60 @@
+// Command tributary is the single binary of Tributary: worker, embedded
+// broker, development mode (both in one process) and the REST client.
+// It only reads flags and config, wires the packages together and forwards
+// signals; the work happens in bus/, api/ and the connector packages.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `tributary — CDC and event bus for real-time warehouses
+
+Usage:
+  tributary broker --data-dir DIR --listen HOST:PORT    run the embedded Kafka-compatible broker
+  tributary dev --data-dir DIR --rest HOST:PORT --broker HOST:PORT
+                                                       the embedded broker and one worker in one process
+  tributary worker [-c worker.yaml] [--bootstrap HOST:PORT] [--group NAME] [--rest HOST:PORT]
+                                                       a worker against a Kafka cluster
+  tributary ctl [--url URL] COMMAND …                  REST client (tributary ctl -h)
+  tributary version
+
+Run 'tributary COMMAND -h' for a command's flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	args := os.Args[2:]
+	switch os.Args[1] {
+	case "broker":
+		err = runBroker(ctx, args)
+	case "dev":
+		err = runDev(ctx, args)
+	case "worker":
+		err = runWorker(ctx, args)
+	case "ctl":
+		stop()
+		os.Exit(runCtl(args))
+	case "version":
+		fmt.Println(versionString())
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "tributary: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tributary:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tributarydata/tributary/api"
+	"github.com/tributarydata/tributary/bus/metrics"
+	"github.com/tributarydata/tributary/bus/worker"
+	"github.com/tributarydata/tributary/plugins/builtin"
+)
+
+// workerFlags adds the worker's flags; the returned function applies them
+// over the config file (flags win).
+func workerFlags(fs *flag.FlagSet) func() (worker.Config, error) {
+	file := fs.String("c", "", "worker config file (YAML)")
+	bootstrap := fs.String("bootstrap", "", "Kafka bootstrap servers (kafka.common.bootstrap.servers)")
+	group := fs.String("group", "", "cluster group name (default tributary)")
+	rest := fs.String("rest", "", "REST listen address host:port (default 127.0.0.1:8083)")
+	token := fs.String("token", "", "bearer token required for write calls (env TRIBUTARY_TOKEN)")
+	return func() (worker.Config, error) {
+		cfg := worker.DefaultConfig()
+		if *file != "" {
+			var err error
+			if cfg, err = worker.LoadConfig(*file); err != nil {
+				return cfg, err
+			}
+		}
+		if cfg.Kafka.Common == nil {
+			cfg.Kafka.Common = map[string]string{}
+		}
+		if *bootstrap != "" {
+			cfg.Kafka.Common["bootstrap.servers"] = *bootstrap
+		}
+		if *group != "" {
+			cfg.Group = *group
+		}
+		if *rest != "" {
+			cfg.Listen = *rest
+		}
+		if *token != "" {
+			cfg.Token = *token
+		} else if t, ok := lookupEnv("TRIBUTARY_TOKEN"); ok && cfg.Token == "" {
+			cfg.Token = t
+		}
+		return cfg, nil
+	}
+}
+
+func runWorker(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("tributary worker", flag.ExitOnError)
+	config := workerFlags(fs)
+	logger := logFlags(fs)
+	_ = fs.Parse(args)
+	log := logger()
+	cfg, err := config()
+	if err != nil {
+		return err
+	}
+	return serveWorker(ctx, cfg, log)
+}
+
+// serveWorker runs a worker and its REST API until ctx ends, then shuts both
+// down: the API first, so no call lands on a stopping worker, then the tasks,
+// which flush and commit.
+func serveWorker(ctx context.Context, cfg worker.Config, log *slog.Logger) error {
+	// Bind the REST address first: a second worker given the same address
+	// fails here, clearly, before it joins the cluster.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("REST listen address %s: %w", cfg.Listen, err)
+	}
+	reg, err := worker.NewRegistry(builtin.Plugins()...)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	m := metrics.New()
+	w, err := worker.New(cfg, reg, log, m)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := api.NewServer(w, api.Options{
+		Token:   cfg.Token,
+		Logger:  log,
+		Metrics: promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}),
+	})
+	apiCtx, stopAPI := context.WithCancel(context.WithoutCancel(ctx))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(apiCtx, ln) }()
+
+	if err := w.Start(ctx); err != nil {
+		stopAPI()
+		<-served
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+		err = fmt.Errorf("REST server stopped: %w", err)
+	}
+	log.Info("shutting down")
+	stopAPI()
+	if serr := <-served; serr != nil && !errors.Is(serr, context.Canceled) && err == nil {
+		log.Warn("REST server shutdown", "err", serr)
+	}
+	w.Close()
+	return err
+}

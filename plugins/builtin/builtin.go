@@ -1,0 +1,19 @@
+// Package builtin lists the connectors compiled into the tributary binary.
+// External plugins (go-plugin processes) are discovered at run time instead.
+package builtin
+
+import (
+	"github.com/tributarydata/tributary/plugins/sdk"
+	filesink "github.com/tributarydata/tributary/sinks/file"
+	datagensource "github.com/tributarydata/tributary/sources/datagen"
+	filesource "github.com/tributarydata/tributary/sources/file"
+)
+
+// Plugins returns every built-in plugin.
+func Plugins() []sdk.Plugin {
+	return []sdk.Plugin{
+		filesource.Plugin,
+		filesink.Plugin,
+		datagensource.Plugin,
+	}
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what building and testing Tributary needs on a fresh Debian
+# machine: gcc for cgo (confluent-kafka-go links librdkafka statically), and
+# the Go modules. Later suites add their servers here (PostgreSQL, MariaDB,
+# Chromium). Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+command -v make >/dev/null || need+=(make)
+command -v git >/dev/null || need+=(git)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+fi
+if ! command -v go >/dev/null; then
+  if [ -x /usr/local/go/bin/go ]; then export PATH=/usr/local/go/bin:$PATH; else
+    echo "Go is missing: install Go $(sed -n 's/^go //p' go.mod) from https://go.dev/dl/" >&2; exit 1
+  fi
+fi
+go mod download
