@@ -85,9 +85,6 @@ func Start(cfg Config) (*Broker, error) {
 	if cfg.ClusterID != "" {
 		opts = append(opts, kfake.ClusterID(cfg.ClusterID))
 	}
-	if cfg.AutoCreateTopics {
-		opts = append(opts, kfake.AllowAutoTopicCreation())
-	}
 	if cfg.DefaultPartitions > 0 {
 		opts = append(opts, kfake.DefaultNumPartitions(cfg.DefaultPartitions))
 	}
@@ -107,6 +104,9 @@ func Start(cfg Config) (*Broker, error) {
 	if err != nil {
 		b.lock.release()
 		return nil, fmt.Errorf("start embedded broker: %w", err)
+	}
+	if cfg.AutoCreateTopics {
+		installAutoCreate(b.cluster, cfg.DefaultPartitions)
 	}
 	b.addr = b.cluster.ListenAddrs()[0]
 	return b, nil

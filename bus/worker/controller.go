@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"sort"
@@ -295,11 +296,15 @@ func (w *Worker) Offsets(ctx context.Context, name string) (Offsets, error) {
 		sort.Slice(pos, func(i, j int) bool { return pos[i].PartitionKey() < pos[j].PartitionKey() })
 		return Offsets{Offsets: nonNil(pos)}, nil
 	}
+	out := Offsets{Offsets: []record.Position{}}
 	res, err := w.admin.ListConsumerGroupOffsets(ctx, []ckafka.ConsumerGroupTopicPartitions{{Group: GroupID(name)}})
+	var kerr ckafka.Error
+	if errors.As(err, &kerr) && kerr.Code() == ckafka.ErrGroupIDNotFound {
+		return out, nil // never committed, or reset
+	}
 	if err != nil {
 		return Offsets{}, fmt.Errorf("list offsets of group %s: %w", GroupID(name), err)
 	}
-	out := Offsets{Offsets: []record.Position{}}
 	for _, g := range res.ConsumerGroupsTopicPartitions {
 		for _, tp := range g.Partitions {
 			if tp.Offset < 0 {

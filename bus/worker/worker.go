@@ -179,11 +179,13 @@ func (w *Worker) reconcile() {
 			w.reportConnector(name, StateFailed, trace(err))
 			continue
 		}
-		splits[name] = tasks
-		switch target {
-		case TargetStopped:
+		if target == TargetStopped {
+			// A stopped connector has no tasks, as in Kafka Connect.
 			w.reportConnector(name, StateStopped, "")
 			continue
+		}
+		splits[name] = tasks
+		switch target {
 		case TargetPaused:
 			w.reportConnector(name, StatePaused, "")
 		default:

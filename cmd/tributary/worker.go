@@ -24,6 +24,7 @@ func workerFlags(fs *flag.FlagSet) func() (worker.Config, error) {
 	group := fs.String("group", "", "cluster group name (default tributary)")
 	rest := fs.String("rest", "", "REST listen address host:port (default 127.0.0.1:8083)")
 	token := fs.String("token", "", "bearer token required for write calls (env TRIBUTARY_TOKEN)")
+	flush := fs.Duration("offset-flush-interval", 0, "how often sink tasks flush and commit (offset.flush.interval; default 5s)")
 	return func() (worker.Config, error) {
 		cfg := worker.DefaultConfig()
 		if *file != "" {
@@ -43,6 +44,9 @@ func workerFlags(fs *flag.FlagSet) func() (worker.Config, error) {
 		}
 		if *rest != "" {
 			cfg.Listen = *rest
+		}
+		if *flush > 0 {
+			cfg.OffsetFlushInterval = *flush
 		}
 		if *token != "" {
 			cfg.Token = *token

@@ -1,0 +1,220 @@
+// Command bench prints Tributary's throughput beside the raw rate of
+// confluent-kafka-go against the same embedded broker, measured in the same
+// run, as ratios (absolute numbers on a shared machine mean little).
+//
+//	go run ./test/bench [-records 200000] [-value-bytes 100]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/tributarydata/tributary/bus/broker"
+	"github.com/tributarydata/tributary/bus/kafka"
+	"github.com/tributarydata/tributary/bus/metrics"
+	"github.com/tributarydata/tributary/bus/worker"
+	"github.com/tributarydata/tributary/plugins/builtin"
+)
+
+func main() {
+	records := flag.Int("records", 200_000, "records per measurement")
+	valueBytes := flag.Int("value-bytes", 100, "bytes per record value")
+	flag.Parse()
+	if err := run(*records, *valueBytes); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n, valueBytes int) error {
+	dir, err := os.MkdirTemp("", "tributary-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bcfg := broker.DefaultConfig()
+	bcfg.Listen = "127.0.0.1:0"
+	bcfg.DataDir = filepath.Join(dir, "broker")
+	b, err := broker.Start(bcfg)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	client := kafka.ClientConfig{Common: kafka.Props{"bootstrap.servers": b.Addr(), "log_level": "3"}}
+
+	value := make([]byte, valueBytes)
+	for i := range value {
+		value[i] = 'a' + byte(i%26)
+	}
+	produce, err := rawProduce(client, "bench.raw", n, value)
+	if err != nil {
+		return err
+	}
+	consume, err := rawConsume(client, "bench.raw", n)
+	if err != nil {
+		return err
+	}
+	// The raw pipe: what one producer and one consumer move per second when
+	// each record has to be both written and read, the ceiling of source →
+	// topic → sink.
+	rawPipe := 1 / (1/produce + 1/consume)
+
+	pipeline, err := pipelineRate(client, dir, n, valueBytes)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("records=%d value_bytes=%d broker=embedded (kfake, data dir on disk)\n", n, valueBytes)
+	fmt.Printf("raw confluent-kafka-go produce     %10.0f records/s\n", produce)
+	fmt.Printf("raw confluent-kafka-go consume     %10.0f records/s\n", consume)
+	fmt.Printf("raw produce+consume (serial pipe)  %10.0f records/s\n", rawPipe)
+	fmt.Printf("datagen → topic → file sink        %10.0f records/s   ratio to raw pipe %.2f\n", pipeline, pipeline/rawPipe)
+	return nil
+}
+
+func rawProduce(client kafka.ClientConfig, topic string, n int, value []byte) (float64, error) {
+	p, err := ckafka.NewProducer(client.ProducerMap(nil, kafka.Props{"linger.ms": "5", "enable.idempotence": "true", "acks": "all"}))
+	if err != nil {
+		return 0, err
+	}
+	defer p.Close()
+	done := make(chan error, 1)
+	go func() {
+		var firstErr error
+		for i := 0; i < n; {
+			ev := <-p.Events()
+			if m, ok := ev.(*ckafka.Message); ok {
+				if m.TopicPartition.Error != nil && firstErr == nil {
+					firstErr = m.TopicPartition.Error
+				}
+				i++
+			}
+		}
+		done <- firstErr
+	}()
+	start := time.Now()
+	for i := range n {
+		m := &ckafka.Message{TopicPartition: ckafka.TopicPartition{Topic: &topic, Partition: ckafka.PartitionAny}, Key: []byte(strconv.Itoa(i)), Value: value}
+		for {
+			err := p.Produce(m, nil)
+			if kerr, ok := err.(ckafka.Error); ok && kerr.Code() == ckafka.ErrQueueFull {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			if err != nil {
+				return 0, err
+			}
+			break
+		}
+	}
+	if err := <-done; err != nil {
+		return 0, err
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+func rawConsume(client kafka.ClientConfig, topic string, n int) (float64, error) {
+	c, err := ckafka.NewConsumer(client.ConsumerMap(nil, kafka.Props{"group.id": "bench-raw", "auto.offset.reset": "earliest", "enable.auto.commit": "false"}))
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	if err := c.Assign([]ckafka.TopicPartition{{Topic: &topic, Partition: 0, Offset: ckafka.OffsetBeginning}}); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	deadline := start.Add(5 * time.Minute)
+	for got := 0; got < n; {
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("consumed %d of %d records in 5 minutes", got, n)
+		}
+		if m, ok := c.Poll(100).(*ckafka.Message); ok && m.TopicPartition.Error == nil {
+			got++
+		}
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// pipelineRate runs datagen → topic → file sink in an in-process worker and
+// times the records from the connectors' creation to the last line in the file.
+func pipelineRate(client kafka.ClientConfig, dir string, n, valueBytes int) (float64, error) {
+	reg, err := worker.NewRegistry(builtin.Plugins()...)
+	if err != nil {
+		return 0, err
+	}
+	cfg := worker.DefaultConfig()
+	cfg.Kafka = client
+	cfg.Listen = "127.0.0.1:0"
+	cfg.OffsetFlushInterval = time.Second
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	w, err := worker.New(cfg, reg, log, metrics.New())
+	if err != nil {
+		return 0, err
+	}
+	ctx := context.Background()
+	if err := w.Start(ctx); err != nil {
+		return 0, err
+	}
+	defer w.Close()
+	out := filepath.Join(dir, "sink.txt")
+	start := time.Now()
+	if _, _, err := w.PutConnectorConfig(ctx, "bench-sink", map[string]string{
+		"connector.class": "FileStreamSink", "topics": "bench.pipe", "file": out,
+	}); err != nil {
+		return 0, err
+	}
+	if _, _, err := w.PutConnectorConfig(ctx, "bench-source", map[string]string{
+		"connector.class": "tributary.sources.datagen", "topic": "bench.pipe",
+		"count": strconv.Itoa(n), "payload.bytes": strconv.Itoa(valueBytes), "batch.size": "5000",
+	}); err != nil {
+		return 0, err
+	}
+	deadline := start.Add(10 * time.Minute)
+	lines := &lineCounter{path: out}
+	for lines.count() < n {
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("pipeline moved %d of %d records in 10 minutes", lines.count(), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// lineCounter counts the lines of a growing file, reading only what was
+// added since the last call so polling does not slow the pipeline it measures.
+type lineCounter struct {
+	path  string
+	read  int64
+	lines int
+	buf   []byte
+}
+
+func (c *lineCounter) count() int {
+	f, err := os.Open(c.path)
+	if err != nil {
+		return c.lines
+	}
+	defer f.Close()
+	if c.buf == nil {
+		c.buf = make([]byte, 1<<20)
+	}
+	for {
+		k, err := f.ReadAt(c.buf, c.read)
+		for _, b := range c.buf[:k] {
+			if b == '\n' {
+				c.lines++
+			}
+		}
+		c.read += int64(k)
+		if err != nil || k == 0 {
+			return c.lines
+		}
+	}
+}
