@@ -485,10 +485,12 @@ func (w *Worker) PluginConfig(class string) ([]sdk.ConfigKey, error) {
 	if !ok {
 		return nil, fmt.Errorf("plugin %s %w", class, ErrNotFound)
 	}
-	return configKeys(p)
+	return ConfigKeys(p)
 }
 
-func configKeys(p sdk.Plugin) ([]sdk.ConfigKey, error) {
+// ConfigKeys is the config definition of a plugin as the REST API and the docs show
+// it: the runtime's keys every connector has, then the plugin's own.
+func ConfigKeys(p sdk.Plugin) ([]sdk.ConfigKey, error) {
 	common, err := sdk.Spec(&ConnectorConfig{})
 	if err != nil {
 		return nil, err
@@ -521,7 +523,7 @@ func (w *Worker) ValidateConfig(ctx context.Context, class string, cfg map[strin
 			return nil, nil, &BadRequestError{Msg: fmt.Sprintf("connector.class %q does not match the plugin %q of the request path", c, class)}
 		}
 	}
-	keys, err := configKeys(p)
+	keys, err := ConfigKeys(p)
 	if err != nil {
 		return nil, nil, err
 	}

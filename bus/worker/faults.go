@@ -122,6 +122,20 @@ func (d *deadLetters) handle(rec *record.Record, stage string, cause error) erro
 	return nil
 }
 
+// ensureDLQ creates the dead-letter topic when it does not exist yet, with the
+// replication the connector asks for, so dead letters do not depend on the
+// broker creating topics on first use.
+func (w *Worker) ensureDLQ(ctx context.Context, c *ConnectorConfig) error {
+	if c.DLQTopic == "" {
+		return nil
+	}
+	err := kafka.EnsureTopic(ctx, w.admin, kafka.TopicSpec{Name: c.DLQTopic, Partitions: 1, Replication: c.DLQReplication})
+	if err != nil {
+		return fmt.Errorf("dead-letter topic: %w", err)
+	}
+	return nil
+}
+
 // rootCause is the innermost wrapped error, whose type names the fault best.
 func rootCause(err error) error {
 	for {

@@ -34,6 +34,9 @@ type sinkTask struct {
 func (s *sinkTask) run(ctx context.Context) error {
 	s.retry = retrier{timeout: s.common.ErrorsRetry, maxDelay: s.common.ErrorsRetryMax}
 	s.dlq = &deadLetters{cfg: &s.common, id: s.id, class: s.plugin.Class, log: s.log, metrics: s.metrics}
+	if err := s.w.ensureDLQ(ctx, &s.common); err != nil {
+		return fail(err)
+	}
 	if s.common.DLQTopic != "" {
 		p, err := newDLQProducer(s.w, s.config)
 		if err != nil {

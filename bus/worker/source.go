@@ -37,6 +37,9 @@ func (s *sourceTask) run(ctx context.Context) error {
 	}
 	defer s.producer.Close()
 	s.dlq = &deadLetters{cfg: &s.common, id: s.id, class: s.plugin.Class, log: s.log, metrics: s.metrics}
+	if err := s.w.ensureDLQ(ctx, &s.common); err != nil {
+		return fail(err)
+	}
 	if s.common.DLQTopic != "" {
 		s.dlq.produce = s.produce
 	}

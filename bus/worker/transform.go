@@ -46,6 +46,9 @@ func (x *transformTask) run(ctx context.Context) error {
 		return fail(fmt.Errorf("init transactions: %w", err))
 	}
 	x.dlq = &deadLetters{cfg: &x.common, id: x.id, class: x.plugin.Class, log: x.log, metrics: x.metrics}
+	if err := x.w.ensureDLQ(ctx, &x.common); err != nil {
+		return fail(err)
+	}
 	if x.common.DLQTopic != "" {
 		x.dlq.produce = x.produce
 	}

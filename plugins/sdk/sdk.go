@@ -84,7 +84,9 @@ type UnimplementedSource struct{}
 func (UnimplementedSource) Ack(context.Context, []Position) error { return nil }
 
 // Close does nothing.
-func (UnimplementedSource) Close() error                  { return nil }
+func (UnimplementedSource) Close() error { return nil }
+
+//lint:ignore U1000 called by no one: it only makes UnimplementedSource the way to satisfy Source.
 func (UnimplementedSource) mustEmbedUnimplementedSource() {}
 
 // UnimplementedSink is embedded by every Sink.
@@ -94,7 +96,9 @@ type UnimplementedSink struct{}
 func (UnimplementedSink) Flush(context.Context) error { return nil }
 
 // Close does nothing.
-func (UnimplementedSink) Close() error                { return nil }
+func (UnimplementedSink) Close() error { return nil }
+
+//lint:ignore U1000 called by no one: it only makes UnimplementedSink the way to satisfy Sink.
 func (UnimplementedSink) mustEmbedUnimplementedSink() {}
 
 // UnimplementedTransform is embedded by every Transform.
@@ -104,5 +108,7 @@ type UnimplementedTransform struct{}
 func (UnimplementedTransform) Open(context.Context, Config) error { return nil }
 
 // Close does nothing.
-func (UnimplementedTransform) Close() error                     { return nil }
+func (UnimplementedTransform) Close() error { return nil }
+
+//lint:ignore U1000 called by no one: it only makes UnimplementedTransform the way to satisfy Transform.
 func (UnimplementedTransform) mustEmbedUnimplementedTransform() {}

@@ -27,7 +27,7 @@ func openGen(t *testing.T, cfg sdk.Config, last ...sdk.Position) *Source {
 	if err := s.Open(context.Background(), full, last); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 

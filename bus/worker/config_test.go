@@ -1,0 +1,46 @@
+package worker
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestLoadConfigPassesLibrdkafkaPropertiesThrough(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "worker.yaml")
+	yaml := `
+group: edu
+listen: 127.0.0.1:18083
+offset.flush.interval: 2s
+kafka:
+  common: {bootstrap.servers: "k1:9092,k2:9092", security.protocol: SASL_SSL, sasl.mechanisms: SCRAM-SHA-512}
+  producer: {compression.type: lz4}
+`
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Kafka.Bootstrap() != "k1:9092,k2:9092" || cfg.Kafka.Common["sasl.mechanisms"] != "SCRAM-SHA-512" || cfg.Kafka.Producer["compression.type"] != "lz4" {
+		t.Fatalf("kafka props %+v", cfg.Kafka)
+	}
+	if cfg.ConfigTopic != "edu-configs" || cfg.StatusTopic != "edu-status" || cfg.OffsetTopic != "edu-offsets" {
+		t.Fatalf("internal topics %s %s %s", cfg.ConfigTopic, cfg.StatusTopic, cfg.OffsetTopic)
+	}
+	if cfg.OffsetFlushInterval != 2*time.Second || !cfg.ExactlyOnceSource || cfg.ID != "127.0.0.1:18083" {
+		t.Fatalf("derived fields %+v", cfg)
+	}
+}
+
+func TestConfigNeedsBootstrap(t *testing.T) {
+	if _, err := DefaultConfig().withDefaults(); err == nil {
+		t.Fatal("a config without bootstrap.servers was accepted")
+	}
+}
