@@ -18,10 +18,11 @@ build:
 deps:
 	$(GO) mod download
 
-# Race detector on, shuffled order; end-to-end suites under test/ start the
-# embedded broker (and the binary) themselves.
+# Race detector on, shuffled order, never from the test cache (the end-to-end
+# suites build and run the binary, which the cache cannot see); they start the
+# embedded broker themselves.
 test: build
-	$(GO) test -race -shuffle=on -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -race -shuffle=on -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 test-short:
 	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...

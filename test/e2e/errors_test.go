@@ -96,6 +96,20 @@ func TestBadInputAndLifecycle(t *testing.T) {
 		if !strings.Contains(headers[worker.HeaderErrorMessage], "not valid JSON") {
 			t.Errorf("error message header %q does not say why", headers[worker.HeaderErrorMessage])
 		}
+		eventually(t, 10*time.Second, "metrics count the records and the dead letter", func() (bool, string) {
+			resp, err := http.Get(base + "/metrics")
+			if err != nil {
+				return false, err.Error()
+			}
+			defer resp.Body.Close()
+			text, _ := io.ReadAll(resp.Body)
+			m := string(text)
+			ok := strings.Contains(m, `tributary_task_records_in_total{connector="tolerant-out",task="0"} 3`) &&
+				strings.Contains(m, `tributary_task_records_out_total{connector="tolerant-out",task="0"} 2`) &&
+				strings.Contains(m, `tributary_task_dlq_records_total{connector="tolerant-out",task="0"} 1`) &&
+				strings.Contains(m, `tributary_task_errors_total{connector="tolerant-out",stage="VALUE_CONVERTER",task="0"} 1`)
+			return ok, "metrics lack the expected series"
+		})
 	})
 
 	t.Run("intolerant sink fails with the error and stack in its status", func(t *testing.T) {
