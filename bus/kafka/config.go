@@ -35,6 +35,9 @@ var pinned = map[string]bool{
 	"enable.auto.offset.store": true,
 	"transactional.id":         true,
 	"group.id":                 true,
+	// Source tasks write offsets inside their transactions and the offsets
+	// store writes them outside; both must hash a key to the same partition.
+	"partitioner": true,
 }
 
 // Overrides extracts the properties under prefix from a connector config.

@@ -226,11 +226,9 @@ func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks
 	}
 	w.mu.Lock()
 	if !onlyFailed || st.Connector.State == StateFailed {
-		if !includeTasks {
-			// The connector instance itself holds no resources here; a
-			// restart re-plans its tasks from the config.
-			delete(w.taskCfgs, name)
-		}
+		// The connector instance holds no resources of its own here: its
+		// restart is the next reconcile pass, which plans its tasks again
+		// from the config and reports the connector's state anew.
 		st.Connector.State = StateRestarting
 	}
 	if includeTasks {
@@ -336,17 +334,27 @@ func (w *Worker) requireStopped(name string) (sdk.Plugin, error) {
 	if w.targetState(name) != TargetStopped {
 		return sdk.Plugin{}, &BadRequestError{Msg: fmt.Sprintf("connector %s must be STOPPED (PUT /connectors/%s/stop) before its offsets are altered or reset", name, name)}
 	}
-	for _, id := range w.taskIDs(name) {
-		w.mu.Lock()
-		_, running := w.tasks[id]
-		w.mu.Unlock()
-		if running {
-			return sdk.Plugin{}, fmt.Errorf("connector %s still has running tasks: %w", name, ErrConflict)
+	w.mu.Lock()
+	busy := false
+	for _, m := range []map[TaskID]*task{w.tasks, w.stopping} {
+		for id := range m {
+			busy = busy || id.Connector == name
 		}
+	}
+	w.mu.Unlock()
+	if busy {
+		return sdk.Plugin{}, fmt.Errorf("connector %s still has tasks running or stopping; retry shortly: %w", name, ErrConflict)
 	}
 	p, ok := w.plugins.Lookup(props["connector.class"])
 	if !ok {
 		return p, &BadRequestError{Msg: fmt.Sprintf("connector %s has an unknown class", name)}
+	}
+	if p.Type == sdk.TypeSink {
+		if _, keeps := p.NewSink().(sdk.OffsetKeeper); keeps {
+			// Its tasks resume from the offsets stored with its data, so a
+			// change of the group's offsets would report success and do nothing.
+			return p, &BadRequestError{Msg: fmt.Sprintf("connector %s uses %s, which keeps its offsets with its data; change them there", name, p.Class)}
+		}
 	}
 	return p, nil
 }
@@ -433,6 +441,9 @@ func (w *Worker) ResetOffsets(ctx context.Context, name string) error {
 		return err
 	}
 	if p.Type == sdk.TypeSource {
+		if err := w.offsets.Sync(ctx); err != nil {
+			return err
+		}
 		for _, pos := range w.sourcePositions(name) {
 			if err := w.storeSourcePosition(ctx, name, record.Position{Partition: pos.Partition}); err != nil {
 				return err

@@ -104,13 +104,23 @@ func (in *input) rebalance(c *ckafka.Consumer, ev ckafka.Event) error {
 		}
 		in.t.log.Info("partitions assigned", "partitions", len(parts))
 		if cooperative {
-			return c.IncrementalAssign(parts)
+			err = c.IncrementalAssign(parts)
+		} else {
+			err = c.Assign(parts)
 		}
-		return c.Assign(parts)
+		if err == nil && in.paused {
+			// A paused connector stays paused on partitions it gains.
+			err = c.Pause(parts)
+		}
+		return err
 	case ckafka.RevokedPartitions:
 		// Hand over cleanly: what was handled is flushed and committed; what
 		// was polled but not handled is dropped for the next owner to read.
-		if in.onRevoke != nil {
+		// When the assignment is already lost (the session expired), a commit
+		// would be refused: the new owner replays from the last commit.
+		if c.AssignmentLost() {
+			in.t.log.Warn("partitions lost without a clean handover", "partitions", len(e.Partitions))
+		} else if in.onRevoke != nil {
 			if err := in.onRevoke(context.Background()); err != nil {
 				in.err = err
 			}

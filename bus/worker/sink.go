@@ -65,7 +65,7 @@ func (s *sinkTask) run(ctx context.Context) error {
 
 	for {
 		if ctx.Err() != nil {
-			return s.save(context.WithoutCancel(ctx))
+			return s.finalSave(ctx)
 		}
 		in.pause(s.gate.isPaused())
 		batch, err := in.poll(ctx)
@@ -76,13 +76,18 @@ func (s *sinkTask) run(ctx context.Context) error {
 			s.metrics.In.Add(float64(len(batch)))
 			if err := s.write(ctx, batch); err != nil {
 				if ctx.Err() != nil {
-					return nil
+					// Stopping: the interrupted batch is not marked done;
+					// what was done before it is saved.
+					return s.finalSave(ctx)
 				}
 				return err
 			}
 		}
 		if time.Since(s.lastSave) >= s.w.cfg.OffsetFlushInterval {
 			if err := s.save(ctx); err != nil {
+				if ctx.Err() != nil {
+					return s.finalSave(ctx)
+				}
 				return err
 			}
 		}
@@ -129,11 +134,14 @@ func (s *sinkTask) write(ctx context.Context, batch []sdk.Record) error {
 		})
 		var bad *sdk.RecordError
 		switch {
-		case errors.As(err, &bad) && bad.Index >= 0 && bad.Index < len(rest):
+		case errors.As(err, &bad) && bad.Index >= 0 && bad.Index < len(rest) && bad.Index >= n:
 			if herr := s.dlq.handle(&rest[bad.Index], StageTaskPut, bad.Err); herr != nil {
 				return herr
 			}
-			rest = rest[bad.Index+1:]
+			// Records before the bad one that the sink did not accept
+			// (n of them were) are handed over again.
+			s.metrics.Out.Add(float64(n))
+			rest = append(rest[n:bad.Index:bad.Index], rest[bad.Index+1:]...)
 		case err != nil:
 			s.metrics.Error(StageTaskPut)
 			return fail(fmt.Errorf("write to sink: %w", err))
@@ -167,10 +175,22 @@ func (s *sinkTask) save(ctx context.Context) error {
 		return fail(fmt.Errorf("flush sink: %w", err))
 	}
 	if err := s.input.commit(); err != nil {
-		return fail(err)
+		// The data is flushed, so nothing is lost: the offsets stay dirty
+		// and the next save commits them (a rebalance in progress, a
+		// coordinator moving). A replay meanwhile is absorbed by idempotent sinks.
+		s.log.Warn("commit offsets; retrying at the next save", "err", err)
+		return nil
 	}
 	s.input.updateLag(s.metrics.Lag)
 	return nil
+}
+
+// finalSave saves once more when the task stops, with its own deadline
+// since the task's context is already cancelled.
+func (s *sinkTask) finalSave(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.w.cfg.ShutdownTimeout)
+	defer cancel()
+	return s.save(ctx)
 }
 
 // checkValue applies value.converter=json: a value must be valid JSON.

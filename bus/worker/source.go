@@ -13,6 +13,10 @@ import (
 	"github.com/tributarydata/tributary/plugins/sdk"
 )
 
+// txnTimeout bounds each transactional call: confluent-kafka-go only honours a
+// context's deadline, and a task context has none.
+const txnTimeout = time.Minute
+
 // sourceTask runs a Source: Read → produce → commit positions → Ack.
 type sourceTask struct {
 	*task
@@ -111,7 +115,9 @@ func (s *sourceTask) openProducer(ctx context.Context) error {
 	}
 	go kafka.DrainEvents(s.producer)
 	if s.txn {
-		if err := s.producer.InitTransactions(ctx); err != nil {
+		initCtx, cancel := context.WithTimeout(ctx, txnTimeout)
+		defer cancel()
+		if err := s.producer.InitTransactions(initCtx); err != nil {
 			s.producer.Close()
 			return fmt.Errorf("init transactions: %w", err)
 		}
@@ -228,18 +234,24 @@ func (s *sourceTask) deliverOnce(ctx context.Context, recs []sdk.Record) ([]reco
 				return nil, s.abort(ctx, fmt.Errorf("produce offsets: %w", err))
 			}
 		}
-		if err := s.producer.CommitTransaction(ctx); err != nil {
+		commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), txnTimeout)
+		defer cancel()
+		if err := s.producer.CommitTransaction(commitCtx); err != nil {
 			return nil, s.abort(ctx, fmt.Errorf("commit transaction: %w", err))
 		}
 		return positions, nil
 	}
 	// Without transactions: every record must be in Kafka before its
-	// position is stored, or a crash could skip records.
-	if err := s.awaitDeliveries(ctx); err != nil {
+	// position is stored, or a crash could skip records. A stop does not
+	// interrupt this: records already sent get their positions stored, or
+	// the next run would send them again.
+	finish, cancel := context.WithTimeout(context.WithoutCancel(ctx), txnTimeout)
+	defer cancel()
+	if err := s.awaitDeliveries(finish); err != nil {
 		return nil, err
 	}
 	for _, p := range positions {
-		if err := s.w.storeSourcePosition(ctx, s.id.Connector, p); err != nil {
+		if err := s.w.storeSourcePosition(finish, s.id.Connector, p); err != nil {
 			return nil, err
 		}
 	}

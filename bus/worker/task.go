@@ -33,6 +33,20 @@ type task struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// reportMu orders the task's own FAILED report against the worker's
+	// RUNNING/PAUSED reports, so a failure is never overwritten.
+	reportMu sync.Mutex
+	failed   bool
+}
+
+// reportUnlessFailed reports state unless the task has failed.
+func (t *task) reportUnlessFailed(state string) {
+	t.reportMu.Lock()
+	defer t.reportMu.Unlock()
+	if !t.failed {
+		t.w.reportTask(t.id, state, "")
+	}
 }
 
 // pauseGate holds a task's loop while its connector is paused.
@@ -103,7 +117,10 @@ func (t *task) start(parent context.Context) {
 		err := t.runSafely(ctx, r)
 		if err != nil && ctx.Err() == nil {
 			t.log.Error("task failed", "err", err)
+			t.reportMu.Lock()
+			t.failed = true
 			t.w.reportTask(t.id, StateFailed, trace(err))
+			t.reportMu.Unlock()
 			return
 		}
 		if err != nil {
@@ -120,10 +137,4 @@ func (t *task) runSafely(ctx context.Context, r runner) (err error) {
 		}
 	}()
 	return r.run(ctx)
-}
-
-// stop cancels the task and waits until it flushed, committed and closed.
-func (t *task) stop() {
-	t.cancel()
-	<-t.done
 }

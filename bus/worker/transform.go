@@ -42,7 +42,9 @@ func (x *transformTask) run(ctx context.Context) error {
 	}
 	defer x.producer.Close()
 	go kafka.DrainEvents(x.producer)
-	if err := x.producer.InitTransactions(ctx); err != nil {
+	initCtx, cancelInit := context.WithTimeout(ctx, txnTimeout)
+	defer cancelInit()
+	if err := x.producer.InitTransactions(initCtx); err != nil {
 		return fail(fmt.Errorf("init transactions: %w", err))
 	}
 	x.dlq = &deadLetters{cfg: &x.common, id: x.id, class: x.plugin.Class, log: x.log, metrics: x.metrics}
@@ -158,10 +160,12 @@ func (x *transformTask) processBatch(ctx context.Context, tr sdk.Transform, batc
 	if err != nil {
 		return abort(fail(fmt.Errorf("consumer group metadata: %w", err)))
 	}
-	if err := x.producer.SendOffsetsToTransaction(ctx, offsets, meta); err != nil {
+	txnCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), txnTimeout)
+	defer cancel()
+	if err := x.producer.SendOffsetsToTransaction(txnCtx, offsets, meta); err != nil {
 		return abort(fail(fmt.Errorf("send offsets to transaction: %w", err)))
 	}
-	if err := x.producer.CommitTransaction(ctx); err != nil {
+	if err := x.producer.CommitTransaction(txnCtx); err != nil {
 		return abort(fail(fmt.Errorf("commit transaction: %w", err)))
 	}
 	x.input.committed(offsets)

@@ -48,12 +48,12 @@ type Worker struct {
 	wake     chan struct{}
 	loopDone chan struct{}
 
-	mu        sync.Mutex
-	tasks     map[TaskID]*task
-	taskCfgs  map[string][]sdk.Config // per connector, as last split
-	restarts  map[TaskID]bool
-	restartCn map[string]bool
-	ready     bool
+	mu       sync.Mutex
+	tasks    map[TaskID]*task
+	stopping map[TaskID]*task        // stopped but not yet done flushing and committing
+	taskCfgs map[string][]sdk.Config // per connector, as last split
+	restarts map[TaskID]bool
+	ready    bool
 }
 
 // New makes a worker; Start connects it.
@@ -70,9 +70,9 @@ func New(cfg Config, plugins *Registry, log *slog.Logger, m *metrics.Metrics) (*
 	}
 	return &Worker{
 		cfg: cfg, plugins: plugins, log: log.With("worker", cfg.ID), metrics: m,
-		tasks: map[TaskID]*task{}, taskCfgs: map[string][]sdk.Config{},
-		restarts: map[TaskID]bool{}, restartCn: map[string]bool{},
-		wake: make(chan struct{}, 1), loopDone: make(chan struct{}),
+		tasks: map[TaskID]*task{}, stopping: map[TaskID]*task{}, taskCfgs: map[string][]sdk.Config{},
+		restarts: map[TaskID]bool{},
+		wake:     make(chan struct{}, 1), loopDone: make(chan struct{}),
 	}, nil
 }
 
@@ -145,6 +145,11 @@ func (w *Worker) loop() {
 	for {
 		select {
 		case <-w.ctx.Done():
+			w.mu.Lock()
+			for id, t := range w.tasks {
+				w.stopping[id] = t
+			}
+			w.mu.Unlock()
 			w.stopTasks(slices.Collect(maps.Values(w.snapshotTasks())))
 			return
 		case <-w.wake:
@@ -201,13 +206,19 @@ func (w *Worker) reconcile() {
 	var stop []*task
 	for id, t := range w.tasks {
 		d, ok := desired[id]
-		if !ok || d.hash != t.hash || w.restarts[id] || w.restartCn[id.Connector] {
+		if !ok || d.hash != t.hash || w.restarts[id] {
 			stop = append(stop, t)
 			delete(w.tasks, id)
+			w.stopping[id] = t
 		}
 	}
-	restartedConnectors := w.restartCn
-	w.restartCn = map[string]bool{}
+	// Restart requests are consumed here, by the pass that acts on them; a
+	// request for a task that is not running needs nothing more.
+	for id := range w.restarts {
+		if _, running := w.tasks[id]; !running {
+			delete(w.restarts, id)
+		}
+	}
 	w.mu.Unlock()
 	w.stopTasks(stop)
 
@@ -216,18 +227,17 @@ func (w *Worker) reconcile() {
 			w.forgetTask(t.id)
 		}
 	}
-	for name := range restartedConnectors {
-		if _, ok := configs[name]; ok && w.targetState(name) != TargetStopped {
-			w.reportConnector(name, StateRunning, "")
-		}
-	}
 	w.forgetDeleted(configs)
 
 	for id, d := range desired {
 		w.mu.Lock()
 		t, running := w.tasks[id]
-		delete(w.restarts, id)
+		_, stillStopping := w.stopping[id]
 		w.mu.Unlock()
+		if stillStopping {
+			// Its successor starts once it is done (stopTasks pokes).
+			continue
+		}
 		if running {
 			if t.gate.isPaused() != d.paused {
 				t.gate.set(d.paused)
@@ -235,9 +245,7 @@ func (w *Worker) reconcile() {
 				if d.paused {
 					state = StatePaused
 				}
-				if st, _ := w.readStatus(taskStatusKey(id)); st.State != StateFailed {
-					w.reportTask(id, state, "")
-				}
+				t.reportUnlessFailed(state)
 			}
 			continue
 		}
@@ -295,19 +303,29 @@ func hashConfig(class string, cfg sdk.Config) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// stopTasks stops tasks in parallel, each bounded by the shutdown timeout.
+// stopTasks stops tasks in parallel and waits for each at most the shutdown
+// timeout. A task that takes longer stays in w.stopping until it is done, so
+// no successor runs beside it and its offsets cannot be altered meanwhile.
 func (w *Worker) stopTasks(tasks []*task) {
 	var wg sync.WaitGroup
 	for _, t := range tasks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stopped := make(chan struct{})
-			go func() { t.stop(); close(stopped) }()
+			t.cancel()
+			go func() {
+				<-t.done
+				w.mu.Lock()
+				if w.stopping[t.id] == t {
+					delete(w.stopping, t.id)
+				}
+				w.mu.Unlock()
+				w.poke()
+			}()
 			select {
-			case <-stopped:
+			case <-t.done:
 			case <-time.After(w.cfg.ShutdownTimeout):
-				t.log.Error("task did not stop within the shutdown timeout", "timeout", w.cfg.ShutdownTimeout)
+				t.log.Error("task did not stop within the shutdown timeout; its successor waits for it", "timeout", w.cfg.ShutdownTimeout)
 			}
 		}()
 	}
