@@ -21,6 +21,10 @@ func (s *Server) accessLog(c *gin.Context) {
 	status := c.Writer.Status()
 	level := slog.LevelInfo
 	switch p := c.Request.URL.Path; {
+	case p == "/health" && status == http.StatusServiceUnavailable:
+		// A worker answers 503 while it starts; probes polling it then are
+		// expected, not errors.
+		level = slog.LevelDebug
 	case status >= http.StatusInternalServerError:
 		level = slog.LevelError
 	case p == "/health" || p == "/metrics" || strings.HasPrefix(p, uiPrefix+"/"):

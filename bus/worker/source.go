@@ -217,7 +217,7 @@ func (s *sourceTask) deliverOnce(ctx context.Context, recs []sdk.Record) ([]reco
 			continue
 		}
 		if err := s.produce(kafka.ToMessage(r, s.topic)); err != nil {
-			return nil, s.abort(ctx, fmt.Errorf("produce: %w", err))
+			return nil, s.abort(ctx, produceError(r, s.topic, err))
 		}
 	}
 	positions := make([]record.Position, 0, len(order))
@@ -256,6 +256,20 @@ func (s *sourceTask) deliverOnce(ctx context.Context, recs []sdk.Record) ([]reco
 		}
 	}
 	return positions, nil
+}
+
+// produceError explains a refused produce; a missing topic will not appear
+// by retrying, so it fails the task at once.
+func produceError(r *sdk.Record, defaultTopic string, err error) error {
+	topic := r.Topic
+	if topic == "" {
+		topic = defaultTopic
+	}
+	var kerr ckafka.Error
+	if errors.As(err, &kerr) && (kerr.Code() == ckafka.ErrUnknownTopic || kerr.Code() == ckafka.ErrUnknownTopicOrPart) {
+		return fail(fmt.Errorf("topic %q does not exist and the broker does not create topics on first use: create it first: %w", topic, err))
+	}
+	return fmt.Errorf("produce to %s: %w", topic, err)
 }
 
 // abort rolls back the open transaction so the batch can be retried or the
