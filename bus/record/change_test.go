@@ -129,3 +129,17 @@ func FuzzParseChange(f *testing.F) {
 		}
 	})
 }
+
+func TestOffsetInt(t *testing.T) {
+	good := map[any]int64{int64(7): 7, 7: 7, int32(7): 7, uint32(7): 7, uint64(7): 7, float64(7): 7, json.Number("9007199254740993"): 9007199254740993}
+	for in, want := range good {
+		if got, err := OffsetInt(in); err != nil || got != want {
+			t.Errorf("OffsetInt(%#v) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []any{-1, 1.5, "7", nil, json.Number("x"), uint64(1 << 63), []int{1}} {
+		if got, err := OffsetInt(in); err == nil {
+			t.Errorf("OffsetInt(%#v) = %d, want an error", in, got)
+		}
+	}
+}

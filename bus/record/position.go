@@ -2,7 +2,11 @@ package record
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
+	"math"
+	"strconv"
 )
 
 // Position says where a source read a record, in Kafka Connect's terms: Partition
@@ -34,4 +38,45 @@ func (p Position) PartitionKey() string {
 // which is what positions hold).
 func (p Position) Clone() Position {
 	return Position{Partition: maps.Clone(p.Partition), Offset: maps.Clone(p.Offset)}
+}
+
+// OffsetInt reads a non-negative integer from a position's partition or
+// offset. Positions come back from the offsets topic and the REST API through
+// JSON, so a number may arrive as float64, json.Number or decimal text as well
+// as an integer type.
+func OffsetInt(v any) (int64, error) {
+	var n int64
+	switch x := v.(type) {
+	case int64:
+		n = x
+	case int:
+		n = int64(x)
+	case int32:
+		n = int64(x)
+	case uint32:
+		n = int64(x)
+	case uint64:
+		if x > math.MaxInt64 {
+			return 0, fmt.Errorf("%d is out of range", x)
+		}
+		n = int64(x)
+	case float64:
+		if x != math.Trunc(x) || x >= math.MaxInt64 || x <= math.MinInt64 {
+			return 0, fmt.Errorf("%v is not an integer", x)
+		}
+		n = int64(x)
+	case json.Number:
+		var err error
+		if n, err = strconv.ParseInt(string(x), 10, 64); err != nil {
+			return 0, fmt.Errorf("%q is not an integer", x)
+		}
+	case nil:
+		return 0, errors.New("missing")
+	default:
+		return 0, fmt.Errorf("unexpected %T", v)
+	}
+	if n < 0 {
+		return 0, fmt.Errorf("%d is negative", n)
+	}
+	return n, nil
 }

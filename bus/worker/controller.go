@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"sort"
-	"strconv"
 	"time"
 
 	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -380,7 +379,7 @@ func (w *Worker) AlterOffsets(ctx context.Context, name string, o Offsets) error
 	var reset []ckafka.TopicPartition
 	for _, pos := range o.Offsets {
 		topic, _ := pos.Partition["kafka_topic"].(string)
-		part, perr := intOf(pos.Partition["kafka_partition"])
+		part, perr := record.OffsetInt(pos.Partition["kafka_partition"])
 		if topic == "" || perr != nil {
 			return &BadRequestError{Msg: "sink offsets need partitions of the form {\"kafka_topic\": string, \"kafka_partition\": int}"}
 		}
@@ -389,7 +388,7 @@ func (w *Worker) AlterOffsets(ctx context.Context, name string, o Offsets) error
 			reset = append(reset, tp)
 			continue
 		}
-		off, oerr := intOf(pos.Offset["kafka_offset"])
+		off, oerr := record.OffsetInt(pos.Offset["kafka_offset"])
 		if oerr != nil || off < 0 {
 			return &BadRequestError{Msg: "sink offsets need offsets of the form {\"kafka_offset\": non-negative int}"}
 		}
@@ -461,24 +460,6 @@ func (w *Worker) ResetOffsets(ctx context.Context, name string) error {
 		}
 	}
 	return nil
-}
-
-func intOf(v any) (int64, error) {
-	switch n := v.(type) {
-	case float64:
-		return int64(n), nil
-	case int:
-		return int64(n), nil
-	case int32:
-		return int64(n), nil
-	case int64:
-		return n, nil
-	case json.Number:
-		return n.Int64()
-	case string:
-		return strconv.ParseInt(n, 10, 64)
-	}
-	return 0, fmt.Errorf("not an integer: %v", v)
 }
 
 // Plugins lists installed plugins.

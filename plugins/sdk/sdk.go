@@ -16,6 +16,10 @@ type (
 	Op       = record.Op
 )
 
+// OffsetInt reads a non-negative integer from a stored position, whichever
+// type JSON decoding gave it.
+func OffsetInt(v any) (int64, error) { return record.OffsetInt(v) }
+
 // Config is a connector's configuration as Kafka Connect carries it: string
 // keys to string values. Decode turns it into the plugin's tagged struct.
 type Config map[string]string

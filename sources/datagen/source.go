@@ -2,8 +2,6 @@ package datagen
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -55,7 +53,7 @@ func (s *Source) Open(_ context.Context, cfg sdk.Config, last []sdk.Position) er
 		if name, _ := p.Partition[partitionKey].(string); name != s.name {
 			continue
 		}
-		n, err := number(p.Offset[offsetKey])
+		n, err := sdk.OffsetInt(p.Offset[offsetKey])
 		if err != nil {
 			return fmt.Errorf("datagen: stored position: %w", err)
 		}
@@ -141,34 +139,4 @@ func (s *Source) value(id, ts int64) []byte {
 		bits >>= 6
 	}
 	return append(b, `"}`...)
-}
-
-// number reads a non-negative integer from a stored position, which went
-// through JSON and may be a float64 or json.Number as well as an integer.
-func number(v any) (int64, error) {
-	var n int64
-	switch x := v.(type) {
-	case int64:
-		n = x
-	case int:
-		n = int64(x)
-	case float64:
-		if x != math.Trunc(x) || x >= math.MaxInt64 {
-			return 0, fmt.Errorf("%v is not a record id", x)
-		}
-		n = int64(x)
-	case json.Number:
-		var err error
-		if n, err = strconv.ParseInt(string(x), 10, 64); err != nil {
-			return 0, fmt.Errorf("%q is not a record id", x)
-		}
-	case nil:
-		return 0, errors.New("no next record id")
-	default:
-		return 0, fmt.Errorf("unexpected %T", v)
-	}
-	if n < 0 {
-		return 0, fmt.Errorf("%d is negative", n)
-	}
-	return n, nil
 }

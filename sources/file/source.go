@@ -60,7 +60,7 @@ func (s *Source) Open(_ context.Context, cfg sdk.Config, last []sdk.Position) er
 		if name, _ := p.Partition[partitionKeyFile].(string); name != path {
 			continue
 		}
-		if s.resume, err = offsetNumber(p.Offset[offsetKeyPos]); err != nil {
+		if s.resume, err = sdk.OffsetInt(p.Offset[offsetKeyPos]); err != nil {
 			return fmt.Errorf("file source: stored position of %s: %w", path, err)
 		}
 		s.resumeID = storedIdentity(p.Offset[offsetKeyInode])

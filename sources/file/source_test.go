@@ -87,7 +87,7 @@ func positions(t *testing.T, recs []sdk.Record) []int64 {
 	t.Helper()
 	var out []int64
 	for _, r := range recs {
-		n, err := offsetNumber(r.Position.Offset[offsetKeyPos])
+		n, err := sdk.OffsetInt(r.Position.Offset[offsetKeyPos])
 		if err != nil {
 			t.Fatal(err)
 		}
