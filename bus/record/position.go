@@ -42,8 +42,8 @@ func (p Position) Clone() Position {
 
 // OffsetInt reads a non-negative integer from a position's partition or
 // offset. Positions come back from the offsets topic and the REST API through
-// JSON, so a number may arrive as float64, json.Number or decimal text as well
-// as an integer type.
+// JSON, so a number may arrive as float64 or json.Number as well as an
+// integer type. Text is refused, as Kafka Connect refuses it.
 func OffsetInt(v any) (int64, error) {
 	var n int64
 	switch x := v.(type) {
