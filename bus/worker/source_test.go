@@ -3,14 +3,10 @@ package worker_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/tributarydata/tributary/bus/broker/brokertest"
-	"github.com/tributarydata/tributary/bus/metrics"
 	"github.com/tributarydata/tributary/bus/worker"
 	"github.com/tributarydata/tributary/sources/datagen"
 )
@@ -20,26 +16,10 @@ import (
 func TestSourceTaskStoresPositionsAfterDelivery(t *testing.T) {
 	for _, exactlyOnce := range []bool{true, false} {
 		t.Run(fmt.Sprintf("exactly.once.source=%v", exactlyOnce), func(t *testing.T) {
-			b := brokertest.Start(t)
-			reg, err := worker.NewRegistry(datagen.Plugin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := worker.DefaultConfig()
-			cfg.Kafka = brokertest.Client(b)
-			cfg.Listen = "127.0.0.1:0"
-			cfg.ExactlyOnceSource = exactlyOnce
-			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-			w, err := worker.New(cfg, reg, log, metrics.New())
-			if err != nil {
-				t.Fatal(err)
-			}
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			if err := w.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
+			w := startWorker(ctx, t, func(c *worker.Config) { c.ExactlyOnceSource = exactlyOnce }, datagen.Plugin)
+			cfg := w.Config()
 			const n = 500
 			if _, _, err := w.PutConnectorConfig(ctx, "gen", map[string]string{
 				"connector.class": datagen.Plugin.Class, "topic": "gen", "count": strconv.Itoa(n), "batch.size": "100",

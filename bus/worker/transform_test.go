@@ -50,26 +50,10 @@ var upperPlugin = sdk.Plugin{
 // worker: outputs and input offsets are committed in one transaction, bad
 // records go to the dead-letter topic, dropped ones only advance the offset.
 func TestTransformTaskExactlyOnce(t *testing.T) {
-	b := brokertest.Start(t)
-	client := brokertest.Client(b)
-	reg, err := worker.NewRegistry(upperPlugin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := worker.DefaultConfig()
-	cfg.Kafka = client
-	cfg.Listen = "127.0.0.1:0"
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w, err := worker.New(cfg, reg, log, metrics.New())
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := w.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := startWorker(ctx, t, nil, upperPlugin)
+	client := w.Config().Kafka
 
 	produce(t, client.Bootstrap(), "words", "alpha", "poison", "drop", "beta")
 	if _, _, err := w.PutConnectorConfig(ctx, "upper", map[string]string{
@@ -101,6 +85,33 @@ func TestTransformTaskExactlyOnce(t *testing.T) {
 	if err != nil || st.Tasks[0].State.State != worker.StateRunning {
 		t.Fatalf("status %+v %v, want the task RUNNING", st, err)
 	}
+}
+
+// startWorker runs an in-process worker with plugins against a fresh
+// embedded broker; adjust, when set, changes its config first.
+func startWorker(ctx context.Context, t *testing.T, adjust func(*worker.Config), plugins ...sdk.Plugin) *worker.Worker {
+	t.Helper()
+	b := brokertest.Start(t)
+	reg, err := worker.NewRegistry(plugins...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := worker.DefaultConfig()
+	cfg.Kafka = brokertest.Client(b)
+	cfg.Listen = "127.0.0.1:0"
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	w, err := worker.New(cfg, reg, log, metrics.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	return w
 }
 
 func produce(t *testing.T, bootstrap, topic string, values ...string) {
