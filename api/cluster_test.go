@@ -104,3 +104,26 @@ func TestMetricsAndUIOptional(t *testing.T) {
 		t.Fatalf("/ui: %d Location %q", w.Code, w.Header().Get("Location"))
 	}
 }
+
+// While the worker starts, calls that need its state answer 503; health,
+// the OpenAPI document and metrics still answer.
+func TestCallsWaitUntilReady(t *testing.T) {
+	h, f := testServer(t, Options{})
+	f.mu.Lock()
+	f.ready = startingError{}
+	f.mu.Unlock()
+	var e struct {
+		Code    int    `json:"error_code"`
+		Message string `json:"message"`
+	}
+	expect(t, do(t, h, "GET", "/connectors", nil, nil), http.StatusServiceUnavailable, &e)
+	if e.Code != http.StatusServiceUnavailable || !strings.Contains(e.Message, "not ready") {
+		t.Fatalf("error = %+v", e)
+	}
+	expect(t, do(t, h, "GET", "/openapi.yaml", nil, nil), http.StatusOK, nil)
+	expect(t, do(t, h, "GET", "/health", nil, nil), http.StatusServiceUnavailable, nil)
+	f.mu.Lock()
+	f.ready = nil
+	f.mu.Unlock()
+	expect(t, do(t, h, "GET", "/connectors", nil, nil), http.StatusOK, nil)
+}

@@ -122,3 +122,20 @@ func (s *Server) limitBody(c *gin.Context) {
 func tooLarge(limit int64) string {
 	return fmt.Sprintf("request body is larger than the limit of %d bytes", limit)
 }
+
+// untilReady answers 503 while the worker starts (it is still replaying its
+// topics, so it could not answer truthfully); /health says the same in its
+// own shape, and the static documents and metrics need no worker state.
+func (s *Server) untilReady(c *gin.Context) {
+	switch p := c.Request.URL.Path; {
+	case p == "/health", p == "/openapi.yaml", p == "/metrics", p == uiPrefix, strings.HasPrefix(p, uiPrefix+"/"):
+		c.Next()
+		return
+	}
+	if err := s.ctl.Ready(); err != nil {
+		writeError(c, http.StatusServiceUnavailable, "worker is not ready: "+err.Error())
+		c.Abort()
+		return
+	}
+	c.Next()
+}

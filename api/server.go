@@ -46,7 +46,7 @@ func (s *Server) newEngine() *gin.Engine {
 	e.RedirectFixedPath = false
 	// ClientIP is the peer address; no proxy headers are trusted.
 	_ = e.SetTrustedProxies(nil)
-	e.Use(s.accessLog, s.recoverPanic, s.authenticate, s.limitBody)
+	e.Use(s.accessLog, s.recoverPanic, s.authenticate, s.limitBody, s.untilReady)
 	e.NoRoute(func(c *gin.Context) {
 		writeError(c, http.StatusNotFound, fmt.Sprintf("no route for %s %s", c.Request.Method, c.Request.URL.Path))
 	})
