@@ -333,17 +333,6 @@ func (w *Worker) requireStopped(name string) (sdk.Plugin, error) {
 	if w.targetState(name) != TargetStopped {
 		return sdk.Plugin{}, &BadRequestError{Msg: fmt.Sprintf("connector %s must be STOPPED (PUT /connectors/%s/stop) before its offsets are altered or reset", name, name)}
 	}
-	w.mu.Lock()
-	busy := false
-	for _, m := range []map[TaskID]*task{w.tasks, w.stopping} {
-		for id := range m {
-			busy = busy || id.Connector == name
-		}
-	}
-	w.mu.Unlock()
-	if busy {
-		return sdk.Plugin{}, fmt.Errorf("connector %s still has tasks running or stopping; retry shortly: %w", name, ErrConflict)
-	}
 	p, ok := w.plugins.Lookup(props["connector.class"])
 	if !ok {
 		return p, &BadRequestError{Msg: fmt.Sprintf("connector %s has an unknown class", name)}
@@ -354,6 +343,17 @@ func (w *Worker) requireStopped(name string) (sdk.Plugin, error) {
 			// change of the group's offsets would report success and do nothing.
 			return p, &BadRequestError{Msg: fmt.Sprintf("connector %s uses %s, which keeps its offsets with its data; change them there", name, p.Class)}
 		}
+	}
+	w.mu.Lock()
+	busy := false
+	for _, m := range []map[TaskID]*task{w.tasks, w.stopping} {
+		for id := range m {
+			busy = busy || id.Connector == name
+		}
+	}
+	w.mu.Unlock()
+	if busy {
+		return p, fmt.Errorf("connector %s still has tasks running or stopping; retry shortly: %w", name, ErrConflict)
 	}
 	return p, nil
 }
