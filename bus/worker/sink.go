@@ -204,9 +204,8 @@ func checkValue(c *ConnectorConfig, r *sdk.Record) error {
 // dlqProducer writes dead letters of consuming tasks; flush waits for them
 // so input offsets are committed only after their bad records are safe.
 type dlqProducer struct {
-	p       *ckafka.Producer
-	reports chan ckafka.Event
-	pending int
+	p          *ckafka.Producer
+	deliveries *kafka.Deliveries
 }
 
 func newDLQProducer(w *Worker, config sdk.Config) (*dlqProducer, error) {
@@ -219,35 +218,23 @@ func newDLQProducer(w *Worker, config sdk.Config) (*dlqProducer, error) {
 		return nil, fmt.Errorf("dead-letter producer: %w", err)
 	}
 	go kafka.DrainEvents(p)
-	return &dlqProducer{p: p, reports: make(chan ckafka.Event, 1024)}, nil
+	return &dlqProducer{p: p, deliveries: kafka.NewDeliveries(1024)}, nil
 }
 
 func (d *dlqProducer) produce(m *ckafka.Message) error {
-	if d.pending == cap(d.reports) {
+	if d.deliveries.Full() {
 		if err := d.flush(context.Background()); err != nil {
 			return err
 		}
 	}
-	if err := d.p.Produce(m, d.reports); err != nil {
-		return err
-	}
-	d.pending++
-	return nil
+	return d.deliveries.Produce(d.p, m)
 }
 
 func (d *dlqProducer) flush(ctx context.Context) error {
-	var firstErr error
-	for ; d.pending > 0; d.pending-- {
-		select {
-		case ev := <-d.reports:
-			if m, ok := ev.(*ckafka.Message); ok && m.TopicPartition.Error != nil && firstErr == nil {
-				firstErr = fmt.Errorf("dead-letter delivery: %w", m.TopicPartition.Error)
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := d.deliveries.Wait(ctx); err != nil {
+		return fmt.Errorf("dead-letter %w", err)
 	}
-	return firstErr
+	return nil
 }
 
 func (d *dlqProducer) close() {

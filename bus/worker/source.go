@@ -13,10 +13,6 @@ import (
 	"github.com/tributarydata/tributary/plugins/sdk"
 )
 
-// txnTimeout bounds each transactional call: confluent-kafka-go only honours a
-// context's deadline, and a task context has none.
-const txnTimeout = time.Minute
-
 // sourceTask runs a Source: Read → produce → commit positions → Ack.
 type sourceTask struct {
 	*task
@@ -27,8 +23,7 @@ type sourceTask struct {
 	topic    string // default topic for records that name none
 
 	// Without transactions, a batch's delivery reports come back here.
-	reports chan ckafka.Event
-	pending int
+	deliveries *kafka.Deliveries
 }
 
 func (s *sourceTask) run(ctx context.Context) error {
@@ -125,43 +120,13 @@ func (s *sourceTask) openProducer(ctx context.Context) error {
 	return nil
 }
 
-// produce enqueues a message, waiting while librdkafka's queue is full.
-// Inside a transaction, delivery failures surface at commit; without one,
-// their reports are collected by awaitDeliveries.
+// produce enqueues a message. Inside a transaction, delivery failures
+// surface at commit; without one, s.deliveries collects their reports.
 func (s *sourceTask) produce(m *ckafka.Message) error {
-	var reports chan ckafka.Event
-	if !s.txn {
-		reports = s.reports
+	if s.txn {
+		return kafka.Produce(s.producer, m, nil)
 	}
-	for {
-		err := s.producer.Produce(m, reports)
-		var kerr ckafka.Error
-		if errors.As(err, &kerr) && kerr.Code() == ckafka.ErrQueueFull {
-			s.producer.Flush(100)
-			continue
-		}
-		if err == nil && reports != nil {
-			s.pending++
-		}
-		return err
-	}
-}
-
-// awaitDeliveries waits for every report of the batch and fails on the first
-// undelivered record: its position must not be stored.
-func (s *sourceTask) awaitDeliveries(ctx context.Context) error {
-	var firstErr error
-	for ; s.pending > 0; s.pending-- {
-		select {
-		case ev := <-s.reports:
-			if m, ok := ev.(*ckafka.Message); ok && m.TopicPartition.Error != nil && firstErr == nil {
-				firstErr = fmt.Errorf("deliver to %s: %w", *m.TopicPartition.Topic, m.TopicPartition.Error)
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return firstErr
+	return s.deliveries.Produce(s.producer, m)
 }
 
 // deliver writes a batch and the positions it reaches, atomically when
@@ -190,7 +155,7 @@ func (s *sourceTask) deliverOnce(ctx context.Context, recs []sdk.Record) ([]reco
 			return nil, fail(fmt.Errorf("begin transaction: %w", err))
 		}
 	} else {
-		s.reports, s.pending = make(chan ckafka.Event, len(recs)+1), 0
+		s.deliveries = kafka.NewDeliveries(len(recs) + 1)
 	}
 	latest := map[string]record.Position{}
 	var order []string
@@ -203,21 +168,8 @@ func (s *sourceTask) deliverOnce(ctx context.Context, recs []sdk.Record) ([]reco
 			}
 			latest[key] = r.Position
 		}
-		if r.Topic == "" && s.topic == "" {
-			return nil, s.abort(ctx, fail(errors.New("source record names no topic and the connector has no `topic`")))
-		}
-		if size := kafka.Size(r); size > s.common.MaxRecordBytes {
-			if r.Topic == "" {
-				r.Topic = s.topic
-			}
-			err := fmt.Errorf("record of %d bytes exceeds max.record.bytes=%d", size, s.common.MaxRecordBytes)
-			if herr := s.dlq.handle(r, StageKafkaProduce, err); herr != nil {
-				return nil, s.abort(ctx, herr)
-			}
-			continue
-		}
-		if err := s.produce(kafka.ToMessage(r, s.topic)); err != nil {
-			return nil, s.abort(ctx, produceError(r, s.topic, err))
+		if _, err := send(r, s.topic, &s.common, s.dlq, s.produce); err != nil {
+			return nil, s.abort(ctx, err)
 		}
 	}
 	positions := make([]record.Position, 0, len(order))
@@ -247,7 +199,7 @@ func (s *sourceTask) deliverOnce(ctx context.Context, recs []sdk.Record) ([]reco
 	// the next run would send them again.
 	finish, cancel := context.WithTimeout(context.WithoutCancel(ctx), txnTimeout)
 	defer cancel()
-	if err := s.awaitDeliveries(finish); err != nil {
+	if err := s.deliveries.Wait(finish); err != nil {
 		return nil, err
 	}
 	for _, p := range positions {
@@ -258,34 +210,10 @@ func (s *sourceTask) deliverOnce(ctx context.Context, recs []sdk.Record) ([]reco
 	return positions, nil
 }
 
-// produceError explains a refused produce; a missing topic will not appear
-// by retrying, so it fails the task at once.
-func produceError(r *sdk.Record, defaultTopic string, err error) error {
-	topic := r.Topic
-	if topic == "" {
-		topic = defaultTopic
-	}
-	var kerr ckafka.Error
-	if errors.As(err, &kerr) && (kerr.Code() == ckafka.ErrUnknownTopic || kerr.Code() == ckafka.ErrUnknownTopicOrPart) {
-		return fail(fmt.Errorf("topic %q does not exist and the broker does not create topics on first use: create it first: %w", topic, err))
-	}
-	return fmt.Errorf("produce to %s: %w", topic, err)
-}
-
-// abort rolls back the open transaction so the batch can be retried or the
-// task can fail without leaving it open, and returns cause.
+// abort rolls back the open transaction, if any, and returns cause.
 func (s *sourceTask) abort(ctx context.Context, cause error) error {
 	if !s.txn {
 		return cause
 	}
-	abortCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := s.producer.AbortTransaction(abortCtx); err != nil {
-		var kerr ckafka.Error
-		if errors.As(err, &kerr) && kerr.IsFatal() {
-			return fail(fmt.Errorf("%w (and the transaction could not be aborted: %v)", cause, err))
-		}
-		s.log.Warn("abort transaction", "err", err)
-	}
-	return cause
+	return abortTransaction(ctx, s.producer, s.log, cause)
 }

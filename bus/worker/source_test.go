@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributarydata/tributary/bus/broker/brokertest"
 	"github.com/tributarydata/tributary/bus/worker"
 	"github.com/tributarydata/tributary/sources/datagen"
 )
@@ -26,7 +27,7 @@ func TestSourceTaskStoresPositionsAfterDelivery(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			got := consume(t, cfg.Kafka.Bootstrap(), "gen", n)
+			got := brokertest.Consume(t, cfg.Kafka.Bootstrap(), "gen", n)
 			for i, m := range got {
 				if string(m.Key) != strconv.Itoa(i) {
 					t.Fatalf("record %d has key %q: lost or duplicated records", i, m.Key)

@@ -97,15 +97,7 @@ func (x *transformTask) run(ctx context.Context) error {
 }
 
 func (x *transformTask) produce(m *ckafka.Message) error {
-	for {
-		err := x.producer.Produce(m, nil)
-		var kerr ckafka.Error
-		if errors.As(err, &kerr) && kerr.Code() == ckafka.ErrQueueFull {
-			x.producer.Flush(100)
-			continue
-		}
-		return err
-	}
+	return kafka.Produce(x.producer, m, nil)
 }
 
 // processBatch runs one transaction: outputs, dead letters and input offsets
@@ -115,14 +107,7 @@ func (x *transformTask) processBatch(ctx context.Context, tr sdk.Transform, batc
 	if err := x.producer.BeginTransaction(); err != nil {
 		return fail(fmt.Errorf("begin transaction: %w", err))
 	}
-	abort := func(cause error) error {
-		abortCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		if err := x.producer.AbortTransaction(abortCtx); err != nil {
-			x.log.Warn("abort transaction", "err", err)
-		}
-		return cause
-	}
+	abort := func(cause error) error { return abortTransaction(ctx, x.producer, x.log, cause) }
 	good := make([]sdk.Record, 0, len(batch))
 	for i := range batch {
 		if err := checkValue(&x.common, &batch[i]); err != nil {
@@ -140,19 +125,13 @@ func (x *transformTask) processBatch(ctx context.Context, tr sdk.Transform, batc
 	produced := 0
 	for i := range outputs {
 		r := &outputs[i]
-		if r.Topic == "" && x.topic == "" {
-			return abort(fail(errors.New("transform output names no topic and the connector has no `topic`")))
+		sent, err := send(r, x.topic, &x.common, x.dlq, x.produce)
+		if err != nil {
+			return abort(fail(err))
 		}
-		if size := kafka.Size(r); size > x.common.MaxRecordBytes {
-			if herr := x.dlq.handle(r, StageKafkaProduce, fmt.Errorf("record of %d bytes exceeds max.record.bytes=%d", size, x.common.MaxRecordBytes)); herr != nil {
-				return abort(herr)
-			}
-			continue
+		if sent {
+			produced++
 		}
-		if err := x.produce(kafka.ToMessage(r, x.topic)); err != nil {
-			return abort(fail(fmt.Errorf("produce: %w", err)))
-		}
-		produced++
 	}
 	x.input.markDone(batch)
 	offsets := x.input.offsets()

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/tributarydata/tributary/bus/broker/brokertest"
 	"github.com/tributarydata/tributary/bus/metrics"
 	"github.com/tributarydata/tributary/bus/worker"
@@ -55,18 +53,18 @@ func TestTransformTaskExactlyOnce(t *testing.T) {
 	w := startWorker(ctx, t, nil, upperPlugin)
 	client := w.Config().Kafka
 
-	produce(t, client.Bootstrap(), "words", "alpha", "poison", "drop", "beta")
+	brokertest.Produce(t, client.Bootstrap(), "words", "alpha", "poison", "drop", "beta")
 	if _, _, err := w.PutConnectorConfig(ctx, "upper", map[string]string{
 		"connector.class": "test.upper", "topics": "words", "topic": "words.upper",
 		"errors.tolerance": "all", "errors.deadletterqueue.topic.name": "words.dlq",
 	}); err != nil {
 		t.Fatal(err)
 	}
-	got := consume(t, client.Bootstrap(), "words.upper", 2)
+	got := brokertest.Consume(t, client.Bootstrap(), "words.upper", 2)
 	if string(got[0].Value) != "ALPHA" || string(got[1].Value) != "BETA" {
 		t.Fatalf("outputs %q, %q; want ALPHA, BETA", got[0].Value, got[1].Value)
 	}
-	dead := consume(t, client.Bootstrap(), "words.dlq", 1)
+	dead := brokertest.Consume(t, client.Bootstrap(), "words.dlq", 1)
 	if string(dead[0].Value) != "poison" {
 		t.Fatalf("dead letter %q, want poison", dead[0].Value)
 	}
@@ -112,50 +110,4 @@ func startWorker(ctx context.Context, t *testing.T, adjust func(*worker.Config),
 	}
 	t.Cleanup(w.Close)
 	return w
-}
-
-func produce(t *testing.T, bootstrap, topic string, values ...string) {
-	t.Helper()
-	p, err := ckafka.NewProducer(&ckafka.ConfigMap{"bootstrap.servers": bootstrap, "log_level": 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	delivered := make(chan ckafka.Event, len(values))
-	for _, v := range values {
-		if err := p.Produce(&ckafka.Message{TopicPartition: ckafka.TopicPartition{Topic: &topic, Partition: ckafka.PartitionAny}, Value: []byte(v)}, delivered); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for range values {
-		if m := (<-delivered).(*ckafka.Message); m.TopicPartition.Error != nil {
-			t.Fatal(m.TopicPartition.Error)
-		}
-	}
-}
-
-func consume(t *testing.T, bootstrap, topic string, n int) []*ckafka.Message {
-	t.Helper()
-	c, err := ckafka.NewConsumer(&ckafka.ConfigMap{
-		"bootstrap.servers": bootstrap, "group.id": "check-" + topic, "auto.offset.reset": "earliest",
-		"isolation.level": "read_committed", "log_level": 3,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Subscribe(topic, nil); err != nil {
-		t.Fatal(err)
-	}
-	var out []*ckafka.Message
-	deadline := time.Now().Add(60 * time.Second)
-	for len(out) < n && time.Now().Before(deadline) {
-		if m, ok := c.Poll(100).(*ckafka.Message); ok && m.TopicPartition.Error == nil {
-			out = append(out, m)
-		}
-	}
-	if len(out) < n {
-		t.Fatalf("read %d records from %s, want %d", len(out), topic, n)
-	}
-	return out
 }

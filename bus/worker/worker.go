@@ -345,20 +345,20 @@ func (w *Worker) putStatus(key, state, trace string) {
 		return
 	}
 	data, _ := json.Marshal(statusRecord{State: state, Trace: trace, WorkerID: w.cfg.ID, Time: time.Now().UnixMilli()})
+	w.writeStatus(key, data)
+}
+
+// writeStatus writes (nil: deletes) a status record. Statuses are reports,
+// not state the runtime depends on, so a failed write is logged, not fatal.
+func (w *Worker) writeStatus(key string, data []byte) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), 10*time.Second)
 	defer cancel()
 	if err := w.statuses.Put(ctx, key, data); err != nil {
-		w.log.Error("write status", "key", key, "state", state, "err", err)
+		w.log.Error("write status", "key", key, "delete", data == nil, "err", err)
 	}
 }
 
-func (w *Worker) forgetTask(id TaskID) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), 10*time.Second)
-	defer cancel()
-	if err := w.statuses.Put(ctx, taskStatusKey(id), nil); err != nil {
-		w.log.Error("delete task status", "task", id, "err", err)
-	}
-}
+func (w *Worker) forgetTask(id TaskID) { w.writeStatus(taskStatusKey(id), nil) }
 
 // forgetDeleted removes statuses and metrics of connectors no longer configured.
 func (w *Worker) forgetDeleted(configs map[string]map[string]string) {
@@ -367,15 +367,10 @@ func (w *Worker) forgetDeleted(configs map[string]map[string]string) {
 		if !ok {
 			continue
 		}
-		if _, live := configs[name]; live {
-			continue
+		if _, live := configs[name]; !live {
+			w.writeStatus(key, nil)
+			w.metrics.Forget(name)
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), 10*time.Second)
-		if err := w.statuses.Put(ctx, key, nil); err != nil {
-			w.log.Error("delete connector status", "connector", name, "err", err)
-		}
-		cancel()
-		w.metrics.Forget(name)
 	}
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"os"
 	"path/filepath"
 
 	"github.com/tributarydata/tributary/bus/broker"
@@ -40,5 +39,3 @@ func runDev(ctx context.Context, args []string) error {
 	}
 	return serveWorker(ctx, cfg, log)
 }
-
-func lookupEnv(key string) (string, bool) { return os.LookupEnv(key) }

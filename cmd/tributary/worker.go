@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -50,7 +51,7 @@ func workerFlags(fs *flag.FlagSet) func() (worker.Config, error) {
 		}
 		if *token != "" {
 			cfg.Token = *token
-		} else if t, ok := lookupEnv("TRIBUTARY_TOKEN"); ok && cfg.Token == "" {
+		} else if t, ok := os.LookupEnv("TRIBUTARY_TOKEN"); ok && cfg.Token == "" {
 			cfg.Token = t
 		}
 		return cfg, nil

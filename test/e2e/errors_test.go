@@ -13,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
-
 	"github.com/tributarydata/tributary/api/client"
+	"github.com/tributarydata/tributary/bus/broker/brokertest"
 	"github.com/tributarydata/tributary/bus/worker"
 )
 
@@ -75,7 +74,7 @@ func TestBadInputAndLifecycle(t *testing.T) {
 		if got != "{\"n\":1}\n{\"n\":3}\n" {
 			t.Fatalf("sink holds %q", got)
 		}
-		dead := consumeOne(t, dev.broker, "events.dlq")
+		dead := brokertest.Consume(t, dev.broker, "events.dlq", 1)[0]
 		if string(dead.Value) != "this is not json" {
 			t.Fatalf("dead letter value %q", dead.Value)
 		}
@@ -145,7 +144,7 @@ func TestBadInputAndLifecycle(t *testing.T) {
 			"connector.class": "FileStreamSource", "file": big, "topic": "big",
 			"max.record.bytes": "1000", "errors.tolerance": "all", "errors.deadletterqueue.topic.name": "big.dlq",
 		})
-		dead := consumeOne(t, dev.broker, "big.dlq")
+		dead := brokertest.Consume(t, dev.broker, "big.dlq", 1)[0]
 		if len(dead.Value) != 5000 {
 			t.Fatalf("dead letter has %d bytes, want the 5000-byte record", len(dead.Value))
 		}
@@ -270,28 +269,4 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(data)
-}
-
-// consumeOne reads the first committed record of topic.
-func consumeOne(t *testing.T, bootstrap, topic string) *ckafka.Message {
-	t.Helper()
-	c, err := ckafka.NewConsumer(&ckafka.ConfigMap{
-		"bootstrap.servers": bootstrap, "group.id": "e2e-" + topic, "auto.offset.reset": "earliest",
-		"isolation.level": "read_committed", "log_level": 3,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Subscribe(topic, nil); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if m, ok := c.Poll(200).(*ckafka.Message); ok && m.TopicPartition.Error == nil {
-			return m
-		}
-	}
-	t.Fatalf("no record on %s within 30s", topic)
-	return nil
 }
