@@ -31,25 +31,6 @@ func newClient(t *testing.T, url string, opts ...client.Option) *client.Client {
 	return c
 }
 
-func sinkConfig() map[string]string {
-	return map[string]string{
-		"connector.class": "io.tributary.sinks.rds.RDSSink",
-		"tasks.max":       "2",
-		"topics":          "dwd.student_signal",
-		"connection.url":  "u:p@tcp(db:3306)/ads",
-	}
-}
-
-func sourceConfig() map[string]string {
-	return map[string]string{
-		"connector.class":   "MySQLSource",
-		"database.hostname": "mysql",
-		"database.user":     "cdc",
-		"database.password": "s3cret",
-		"topic.prefix":      "edu",
-	}
-}
-
 func wantAPIError(t *testing.T, err error, status int, msgPart string) *client.APIError {
 	t.Helper()
 	var apiErr *client.APIError
@@ -70,25 +51,25 @@ func TestConnectorLifecycle(t *testing.T) {
 	c := newClient(t, srv.URL)
 	ctx := context.Background()
 
-	info, err := c.CreateConnector(ctx, "rds-sink", sinkConfig())
+	info, err := c.CreateConnector(ctx, "rds-sink", clienttest.SinkConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info.Name != "rds-sink" || info.Type != "sink" || len(info.Tasks) != 2 || info.Tasks[1] != (worker.TaskID{Connector: "rds-sink", Task: 1}) {
 		t.Fatalf("created info = %+v", info)
 	}
-	_, err = c.CreateConnector(ctx, "rds-sink", sinkConfig())
+	_, err = c.CreateConnector(ctx, "rds-sink", clienttest.SinkConfig())
 	wantAPIError(t, err, http.StatusConflict, "already exists")
 	if !client.IsConflict(err) {
 		t.Fatal("IsConflict = false for a 409")
 	}
 
 	// PUT config: 201 for a new connector, 200 for an existing one.
-	_, created, err := c.PutConnectorConfig(ctx, "mysql-cdc", sourceConfig())
+	_, created, err := c.PutConnectorConfig(ctx, "mysql-cdc", clienttest.SourceConfig())
 	if err != nil || !created {
 		t.Fatalf("PUT new: created=%v err=%v", created, err)
 	}
-	cfg := sourceConfig()
+	cfg := clienttest.SourceConfig()
 	cfg["topic.prefix"] = "edu2"
 	info, created, err = c.PutConnectorConfig(ctx, "mysql-cdc", cfg)
 	if err != nil || created {
@@ -150,7 +131,7 @@ func TestConnectorLifecycle(t *testing.T) {
 func TestInvalidConfigIsAPIError(t *testing.T) {
 	srv := clienttest.New(t)
 	c := newClient(t, srv.URL)
-	cfg := sinkConfig()
+	cfg := clienttest.SinkConfig()
 	delete(cfg, "connection.url")
 	_, _, err := c.PutConnectorConfig(context.Background(), "bad", cfg)
 	wantAPIError(t, err, http.StatusBadRequest, `connection.url: Missing required configuration "connection.url"`)
@@ -160,7 +141,7 @@ func TestStatesAndRestarts(t *testing.T) {
 	srv := clienttest.New(t)
 	c := newClient(t, srv.URL)
 	ctx := context.Background()
-	if _, err := c.CreateConnector(ctx, "s", sinkConfig()); err != nil {
+	if _, err := c.CreateConnector(ctx, "s", clienttest.SinkConfig()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -236,7 +217,7 @@ func TestOffsets(t *testing.T) {
 	srv := clienttest.New(t)
 	c := newClient(t, srv.URL)
 	ctx := context.Background()
-	if _, err := c.CreateConnector(ctx, "cdc", sourceConfig()); err != nil {
+	if _, err := c.CreateConnector(ctx, "cdc", clienttest.SourceConfig()); err != nil {
 		t.Fatal(err)
 	}
 	// 2^53+1 does not survive a float64: the client must keep the digits.
@@ -303,7 +284,7 @@ func TestPluginsAndValidation(t *testing.T) {
 	wantAPIError(t, err, http.StatusNotFound, "Unknown plugin")
 
 	// Valid: "connector.class" is filled in by the client, the caller's map untouched.
-	cfg := sinkConfig()
+	cfg := clienttest.SinkConfig()
 	delete(cfg, "connector.class")
 	cfg["name"] = "x"
 	res, err := c.ValidateConfig(ctx, "io.tributary.sinks.rds.RDSSink", cfg)
@@ -352,7 +333,7 @@ func TestServerInfoWorkersHealth(t *testing.T) {
 	if err != nil || si.Version != "0.1.0-test" || si.KafkaClusterID != "test-cluster" {
 		t.Fatalf("server info = %+v, %v", si, err)
 	}
-	if _, err := c.CreateConnector(ctx, "s", sinkConfig()); err != nil {
+	if _, err := c.CreateConnector(ctx, "s", clienttest.SinkConfig()); err != nil {
 		t.Fatal(err)
 	}
 	ws, err := c.Workers(ctx)
@@ -391,12 +372,12 @@ func TestToken(t *testing.T) {
 	if _, err := anon.ListConnectors(ctx); err != nil {
 		t.Fatalf("reads need no token: %v", err)
 	}
-	_, err := anon.CreateConnector(ctx, "s", sinkConfig())
+	_, err := anon.CreateConnector(ctx, "s", clienttest.SinkConfig())
 	wantAPIError(t, err, http.StatusUnauthorized, "bearer token")
-	_, err = newClient(t, srv.URL, client.WithToken("wrong")).CreateConnector(ctx, "s", sinkConfig())
+	_, err = newClient(t, srv.URL, client.WithToken("wrong")).CreateConnector(ctx, "s", clienttest.SinkConfig())
 	wantAPIError(t, err, http.StatusUnauthorized, "bearer token")
 
-	if _, err := newClient(t, srv.URL, client.WithToken("t0k")).CreateConnector(ctx, "s", sinkConfig()); err != nil {
+	if _, err := newClient(t, srv.URL, client.WithToken("t0k")).CreateConnector(ctx, "s", clienttest.SinkConfig()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -491,7 +472,7 @@ func TestRetriesOnlyGETsOnConnectionRefused(t *testing.T) {
 	// Writes are never retried.
 	rt = &refusingTransport{refuse: 1}
 	c = newClient(t, srv.URL, client.WithHTTPClient(&http.Client{Transport: rt}), client.WithRetry(3, time.Millisecond))
-	if _, _, err := c.PutConnectorConfig(ctx, "s", sinkConfig()); !errors.Is(err, syscall.ECONNREFUSED) {
+	if _, _, err := c.PutConnectorConfig(ctx, "s", clienttest.SinkConfig()); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("PUT error = %v, want connection refused", err)
 	}
 	if n := rt.calls.Load(); n != 1 {

@@ -58,25 +58,6 @@ func (r result) fails(t *testing.T, code int, stderrPart string) result {
 	return r
 }
 
-func sinkConfig() map[string]string {
-	return map[string]string{
-		"connector.class": "io.tributary.sinks.rds.RDSSink",
-		"tasks.max":       "2",
-		"topics":          "dwd.student_signal",
-		"connection.url":  "u:p@tcp(db:3306)/ads",
-	}
-}
-
-func sourceConfig() map[string]string {
-	return map[string]string{
-		"connector.class":   "MySQLSource",
-		"database.hostname": "mysql",
-		"database.user":     "cdc",
-		"database.password": "s3cret",
-		"topic.prefix":      "edu",
-	}
-}
-
 // seed creates a source "cdc" (1 task) and a sink "rds-sink" (2 tasks, task 1 FAILED).
 func seed(t *testing.T, srv *clienttest.Server) {
 	t.Helper()
@@ -84,7 +65,7 @@ func seed(t *testing.T, srv *clienttest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, cfg := range map[string]map[string]string{"cdc": sourceConfig(), "rds-sink": sinkConfig()} {
+	for name, cfg := range map[string]map[string]string{"cdc": clienttest.SourceConfig(), "rds-sink": clienttest.SinkConfig()} {
 		if _, err := c.CreateConnector(context.Background(), name, cfg); err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +156,7 @@ func TestLifecycleCommands(t *testing.T) {
 	srv := clienttest.New(t, clienttest.WithToken("s3"))
 	seed := func() {
 		c, _ := client.New(srv.URL, client.WithToken("s3"))
-		if _, err := c.CreateConnector(context.Background(), "s", sinkConfig()); err != nil {
+		if _, err := c.CreateConnector(context.Background(), "s", clienttest.SinkConfig()); err != nil {
 			t.Fatal(err)
 		}
 	}

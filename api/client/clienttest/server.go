@@ -678,3 +678,25 @@ func (s *Server) listWorkers(w http.ResponseWriter, _ *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// SinkConfig is a valid config of the sink plugin of DefaultPlugins.
+func SinkConfig() map[string]string {
+	return map[string]string{
+		"connector.class": "io.tributary.sinks.rds.RDSSink",
+		"tasks.max":       "2",
+		"topics":          "dwd.student_signal",
+		"connection.url":  "u:p@tcp(db:3306)/ads",
+	}
+}
+
+// SourceConfig is a valid config of the source plugin of DefaultPlugins,
+// with a password-typed key.
+func SourceConfig() map[string]string {
+	return map[string]string{
+		"connector.class":   "MySQLSource",
+		"database.hostname": "mysql",
+		"database.user":     "cdc",
+		"database.password": "s3cret",
+		"topic.prefix":      "edu",
+	}
+}
