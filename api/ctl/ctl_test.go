@@ -270,9 +270,9 @@ func TestPluginsWorkersHealthInfo(t *testing.T) {
 	ctlRun(t, srv, nil, "plugin-config", "Nope").fails(t, 1, "Unknown plugin Nope")
 
 	out = ctlRun(t, srv, nil, "workers").ok(t).stdout
-	want = "ID             URL                   TASKS  LAST HEARTBEAT\n" +
-		"10.0.0.1:8083  http://10.0.0.1:8083  2      2023-11-14T22:13:20Z\n" +
-		"10.0.0.2:8083  http://10.0.0.2:8083  1      2023-11-14T22:13:20Z\n"
+	want = "ID             URL                   ROLE    TASKS  HEARTBEAT  NOTE\n" +
+		"10.0.0.1:8083  http://10.0.0.1:8083  leader  2      1.2s ago   -\n" +
+		"10.0.0.2:8083  http://10.0.0.2:8083  member  1      1.2s ago   clock ahead 1h0m0s\n"
 	if out != want {
 		t.Fatalf("workers:\n%s\nwant:\n%s", out, want)
 	}

@@ -395,13 +395,27 @@ func runWorkers(s *session, _ []string) error {
 	if s.json() {
 		return printJSON(s.stdout, ws)
 	}
-	t := newTable(s.stdout, "ID", "URL", "TASKS", "LAST HEARTBEAT")
+	t := newTable(s.stdout, "ID", "URL", "ROLE", "TASKS", "HEARTBEAT", "NOTE")
 	for _, w := range ws {
+		role := "member"
+		if w.Leader {
+			role = "leader"
+		}
 		hb := "-"
 		if w.LastHeartbeat > 0 {
-			hb = time.UnixMilli(w.LastHeartbeat).UTC().Format(time.RFC3339)
+			hb = (time.Duration(w.HeartbeatAgeMs) * time.Millisecond).Round(100*time.Millisecond).String() + " ago"
 		}
-		t.row(w.ID, orDash(w.URL), strconv.Itoa(len(w.Tasks)), hb)
+		var notes []string
+		switch skew := (time.Duration(w.ClockSkewMs) * time.Millisecond).Round(time.Second); {
+		case skew > time.Second:
+			notes = append(notes, "clock ahead "+skew.String())
+		case skew < -time.Second:
+			notes = append(notes, "clock behind "+(-skew).String())
+		}
+		if w.Error != "" {
+			notes = append(notes, "refused: "+w.Error)
+		}
+		t.row(w.ID, orDash(w.URL), role, strconv.Itoa(len(w.Tasks)), hb, orDash(strings.Join(notes, "; ")))
 	}
 	return t.flush()
 }

@@ -57,6 +57,17 @@ func Overrides(connectorConfig map[string]string, prefix string) (Props, error) 
 	return out, nil
 }
 
+// Clone returns a deep copy, with every map allocated.
+func (c ClientConfig) Clone() ClientConfig {
+	cp := func(p Props) Props {
+		if p == nil {
+			return Props{}
+		}
+		return maps.Clone(p)
+	}
+	return ClientConfig{Common: cp(c.Common), Producer: cp(c.Producer), Consumer: cp(c.Consumer)}
+}
+
 // Bootstrap returns the bootstrap servers.
 func (c ClientConfig) Bootstrap() string { return c.Common["bootstrap.servers"] }
 

@@ -18,6 +18,7 @@ type Metrics struct {
 	dlq        *prometheus.CounterVec
 	lag        *prometheus.GaugeVec
 	latency    *prometheus.HistogramVec
+	starts     *prometheus.CounterVec
 }
 
 // New registers the metrics in a fresh registry, with Go runtime and process collectors.
@@ -47,8 +48,11 @@ func New() *Metrics {
 			Name: "tributary_task_batch_seconds", Help: "Time from reading a batch to committing it.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 		}, labels),
+		starts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tributary_task_starts_total", Help: "Times this worker started a task: assignments, restarts and config changes.",
+		}, labels),
 	}
-	m.Registry.MustRegister(m.recordsIn, m.recordsOut, m.batches, m.errors, m.dlq, m.lag, m.latency,
+	m.Registry.MustRegister(m.recordsIn, m.recordsOut, m.batches, m.errors, m.dlq, m.lag, m.latency, m.starts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -64,6 +68,7 @@ func (m *Metrics) Task(connector string, task int) *Task {
 		DLQ:     m.dlq.WithLabelValues(connector, id),
 		Lag:     m.lag.WithLabelValues(connector, id),
 		Latency: m.latency.WithLabelValues(connector, id),
+		Starts:  m.starts.WithLabelValues(connector, id),
 	}
 }
 
@@ -71,7 +76,7 @@ func (m *Metrics) Task(connector string, task int) *Task {
 func (m *Metrics) Forget(connector string) {
 	match := prometheus.Labels{"connector": connector}
 	for _, v := range []*prometheus.MetricVec{m.recordsIn.MetricVec, m.recordsOut.MetricVec, m.batches.MetricVec,
-		m.errors.MetricVec, m.dlq.MetricVec, m.lag.MetricVec, m.latency.MetricVec} {
+		m.errors.MetricVec, m.dlq.MetricVec, m.lag.MetricVec, m.latency.MetricVec, m.starts.MetricVec} {
 		v.DeletePartialMatch(match)
 	}
 }
@@ -81,9 +86,9 @@ type Task struct {
 	m               *Metrics
 	connector, task string
 
-	In, Out, Batches, DLQ prometheus.Counter
-	Lag                   prometheus.Gauge
-	Latency               prometheus.Observer
+	In, Out, Batches, DLQ, Starts prometheus.Counter
+	Lag                           prometheus.Gauge
+	Latency                       prometheus.Observer
 }
 
 // Error counts an error at a stage (e.g. "produce", "sink_write", "value_converter").

@@ -1,8 +1,11 @@
 package worker
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -33,6 +36,20 @@ type Config struct {
 	Token string `yaml:"token"`
 	// ShutdownTimeout bounds how long tasks get to flush and commit on shutdown.
 	ShutdownTimeout time.Duration `yaml:"shutdown.timeout"`
+	// SessionTimeout is how long the group waits for a silent worker before
+	// its tasks move; it is also the default session of sink consumers.
+	SessionTimeout time.Duration `yaml:"session.timeout"`
+	// HeartbeatInterval is how often the worker heartbeats to the group.
+	HeartbeatInterval time.Duration `yaml:"heartbeat.interval"`
+	// RebalanceTimeout bounds how long workers get to stop revoked tasks.
+	RebalanceTimeout time.Duration `yaml:"rebalance.timeout"`
+
+	// Now is the wall clock statuses and heartbeats are stamped with (tests
+	// skew it); durations always use the monotonic clock.
+	Now func() time.Time `yaml:"-"`
+	// Dial, when set, opens the group member's broker connections (tests
+	// cut it to partition a worker from the cluster).
+	Dial func(ctx context.Context, network, address string) (net.Conn, error) `yaml:"-"`
 }
 
 // DefaultConfig returns the defaults of every field.
@@ -43,6 +60,9 @@ func DefaultConfig() Config {
 		ExactlyOnceSource:   true,
 		Listen:              "127.0.0.1:8083",
 		ShutdownTimeout:     30 * time.Second,
+		SessionTimeout:      10 * time.Second,
+		HeartbeatInterval:   time.Second,
+		RebalanceTimeout:    time.Minute,
 		Kafka:               kafka.ClientConfig{Common: kafka.Props{}},
 	}
 }
@@ -83,11 +103,53 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second
 	}
+	// On a wildcard address (a container), other workers reach this one
+	// by its host name, and the id must differ between hosts.
+	reachable := c.Listen
+	if host, port, err := net.SplitHostPort(c.Listen); err == nil {
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			if name, err := os.Hostname(); err == nil {
+				reachable = net.JoinHostPort(name, port)
+			}
+		}
+	}
 	if c.AdvertisedURL == "" {
-		c.AdvertisedURL = "http://" + c.Listen
+		c.AdvertisedURL = "http://" + reachable
 	}
 	if c.ID == "" {
-		c.ID = c.Listen
+		c.ID = reachable
+	}
+	if c.SessionTimeout <= 0 {
+		c.SessionTimeout = 10 * time.Second
+	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = min(time.Second, c.SessionTimeout/3)
+	}
+	if c.HeartbeatInterval >= c.SessionTimeout/2 {
+		return c, fmt.Errorf("worker config: heartbeat.interval %v must be under half of session.timeout %v", c.HeartbeatInterval, c.SessionTimeout)
+	}
+	if c.RebalanceTimeout <= 0 {
+		c.RebalanceTimeout = time.Minute
+	}
+	if c.ShutdownTimeout >= c.RebalanceTimeout {
+		// A worker still stopping revoked tasks when the rebalance times out
+		// is dropped from the group while they run.
+		return c, fmt.Errorf("worker config: shutdown.timeout %v must be under rebalance.timeout %v", c.ShutdownTimeout, c.RebalanceTimeout)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	// Every client says which worker it belongs to, so the broker's logs
+	// and group listings can tell workers apart.
+	c.Kafka = c.Kafka.Clone()
+	if _, set := c.Kafka.Common["client.id"]; !set {
+		c.Kafka.Common["client.id"] = "tributary-" + c.ID
+	}
+	// A sink task moving off a dead worker waits for the dead consumer's
+	// session in its connector's group: keep that session as short as the
+	// worker's own, unless configured.
+	if _, set := c.Kafka.Consumer["session.timeout.ms"]; !set {
+		c.Kafka.Consumer["session.timeout.ms"] = strconv.FormatInt(c.SessionTimeout.Milliseconds(), 10)
 	}
 	return c, nil
 }

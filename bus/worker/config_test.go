@@ -44,3 +44,26 @@ func TestConfigNeedsBootstrap(t *testing.T) {
 		t.Fatal("a config without bootstrap.servers was accepted")
 	}
 }
+
+func TestWildcardListenAdvertisesTheHostName(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Kafka.Common["bootstrap.servers"] = "k:9092"
+	cfg.Listen = "0.0.0.0:8083"
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	if cfg.ID != host+":8083" || cfg.AdvertisedURL != "http://"+host+":8083" {
+		t.Fatalf("id %q url %q, want the host name %q", cfg.ID, cfg.AdvertisedURL, host)
+	}
+	if cfg.Kafka.Consumer["session.timeout.ms"] != "10000" || cfg.Kafka.Common["client.id"] != "tributary-"+cfg.ID {
+		t.Fatalf("derived client props %+v", cfg.Kafka)
+	}
+	bad := DefaultConfig()
+	bad.Kafka.Common["bootstrap.servers"] = "k:9092"
+	bad.SessionTimeout, bad.HeartbeatInterval = 6*time.Second, 4*time.Second
+	if _, err := bad.withDefaults(); err == nil {
+		t.Fatal("a heartbeat interval over half the session was accepted")
+	}
+}

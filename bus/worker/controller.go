@@ -11,6 +11,7 @@ import (
 
 	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/tributarydata/tributary/bus/cluster"
 	"github.com/tributarydata/tributary/bus/kafka"
 	"github.com/tributarydata/tributary/bus/record"
 	"github.com/tributarydata/tributary/plugins/sdk"
@@ -163,7 +164,7 @@ func (w *Worker) ConnectorStatus(ctx context.Context, name string) (ConnectorSta
 	if rec, ok := w.readStatus(statusConnPrefix + name); ok {
 		st.Connector = State{State: rec.State, WorkerID: rec.WorkerID, Trace: rec.Trace}
 	} else {
-		st.Connector = State{State: StateUnassigned, WorkerID: w.cfg.ID}
+		st.Connector = State{State: StateUnassigned}
 	}
 	for _, id := range w.taskIDs(name) {
 		st.Tasks = append(st.Tasks, w.taskState(id))
@@ -175,7 +176,7 @@ func (w *Worker) taskState(id TaskID) TaskState {
 	if rec, ok := w.readStatus(taskStatusKey(id)); ok {
 		return TaskState{ID: id.Task, State: State{State: rec.State, WorkerID: rec.WorkerID, Trace: rec.Trace}}
 	}
-	return TaskState{ID: id.Task, State: State{State: StateUnassigned, WorkerID: w.cfg.ID}}
+	return TaskState{ID: id.Task, State: State{State: StateUnassigned}}
 }
 
 // TaskStatus returns one task's state.
@@ -217,42 +218,36 @@ func (w *Worker) Tasks(ctx context.Context, name string) ([]TaskInfo, error) {
 	return out, nil
 }
 
-// RestartConnector restarts a connector and, with includeTasks, its tasks.
+// RestartConnector restarts a connector and, with includeTasks, its tasks,
+// on whichever workers run them: the request goes through the configs topic
+// and each owner acts on its part.
 func (w *Worker) RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) (ConnectorStatus, error) {
 	st, err := w.ConnectorStatus(ctx, name)
 	if err != nil {
 		return st, err
 	}
-	w.mu.Lock()
+	if err := w.requestRestart(ctx, name, restartRecord{IncludeTasks: includeTasks, OnlyFailed: onlyFailed}); err != nil {
+		return st, err
+	}
 	if !onlyFailed || st.Connector.State == StateFailed {
-		// The connector instance holds no resources of its own here: its
-		// restart is the next reconcile pass, which plans its tasks again
-		// from the config and reports the connector's state anew.
 		st.Connector.State = StateRestarting
 	}
 	if includeTasks {
 		for i := range st.Tasks {
 			if !onlyFailed || st.Tasks[i].State.State == StateFailed {
-				w.restarts[TaskID{name, st.Tasks[i].ID}] = true
 				st.Tasks[i].State.State = StateRestarting
 			}
 		}
 	}
-	w.mu.Unlock()
-	w.poke()
 	return st, nil
 }
 
-// RestartTask restarts one task.
+// RestartTask restarts one task on the worker that runs it.
 func (w *Worker) RestartTask(ctx context.Context, name string, task int) error {
 	if err := w.checkTask(name, task); err != nil {
 		return err
 	}
-	w.mu.Lock()
-	w.restarts[TaskID{name, task}] = true
-	w.mu.Unlock()
-	w.poke()
-	return nil
+	return w.requestRestart(ctx, name, restartRecord{Task: &task})
 }
 
 // PauseConnector pauses a connector's tasks.
@@ -522,17 +517,35 @@ func (w *Worker) ValidateConfig(ctx context.Context, class string, cfg map[strin
 	return keys, w.validationErrors(cfg), nil
 }
 
-// Workers lists the workers of the cluster with their tasks.
+// Workers lists the workers of the cluster's current generation with their
+// tasks and heartbeats, as this worker sees them.
 func (w *Worker) Workers(ctx context.Context) ([]WorkerInfo, error) {
-	mine := []TaskID{}
-	for id := range w.snapshotTasks() {
-		mine = append(mine, id)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	placements := w.groupPlan.Workers
+	if !w.placed {
+		placements = []cluster.Placement{{WorkerID: w.cfg.ID, URL: w.cfg.AdvertisedURL, Error: "not yet in the group"}}
 	}
-	sort.Slice(mine, func(i, j int) bool {
-		if mine[i].Connector != mine[j].Connector {
-			return mine[i].Connector < mine[j].Connector
+	now := w.cfg.Now()
+	out := []WorkerInfo{}
+	for _, p := range placements {
+		info := WorkerInfo{ID: p.WorkerID, URL: p.URL, Tasks: []TaskID{}, Leader: p.WorkerID == w.groupPlan.Leader, Error: p.Error}
+		for _, u := range p.Assigned {
+			if !u.IsConnector() {
+				info.Tasks = append(info.Tasks, TaskID{u.Connector, u.Task})
+			} else {
+				info.Connectors = append(info.Connectors, u.Connector)
+			}
 		}
-		return mine[i].Task < mine[j].Task
-	})
-	return []WorkerInfo{{ID: w.cfg.ID, URL: w.cfg.AdvertisedURL, Tasks: mine, LastHeartbeat: time.Now().UnixMilli()}}, nil
+		if s, ok := w.seen[p.WorkerID]; ok {
+			age := time.Since(s.at)
+			info.HeartbeatAgeMs = age.Milliseconds()
+			info.LastHeartbeat = now.Add(-age).UnixMilli()
+			// What the writer's clock said, against this worker's clock
+			// when the heartbeat arrived (so it includes the write's delay).
+			info.ClockSkewMs = s.claimed - now.Add(-age).UnixMilli()
+		}
+		out = append(out, info)
+	}
+	return out, nil
 }

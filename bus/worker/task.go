@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -47,6 +48,13 @@ func (t *task) reportUnlessFailed(state string) {
 	if !t.failed {
 		t.w.reportTask(t.id, state, "")
 	}
+}
+
+// hasFailed reports whether the task's loop ended in failure.
+func (t *task) hasFailed() bool {
+	t.reportMu.Lock()
+	defer t.reportMu.Unlock()
+	return t.failed
 }
 
 // pauseGate holds a task's loop while its connector is paused.
@@ -112,6 +120,8 @@ func (t *task) start(parent context.Context) {
 		state = StatePaused
 	}
 	t.w.reportTask(t.id, state, "")
+	t.metrics.Starts.Inc()
+	t.log.Info("task started")
 	go func() {
 		defer close(t.done)
 		err := t.runSafely(ctx, r)
@@ -123,7 +133,7 @@ func (t *task) start(parent context.Context) {
 			t.reportMu.Unlock()
 			return
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, context.Canceled) {
 			t.log.Warn("task stopped with error", "err", err)
 		}
 	}()

@@ -84,10 +84,20 @@ type PluginInfo struct {
 
 // WorkerInfo describes one worker of the cluster (GET /api/v1/workers).
 type WorkerInfo struct {
-	ID            string   `json:"id"`
-	URL           string   `json:"url"`
-	Tasks         []TaskID `json:"tasks"`
-	LastHeartbeat int64    `json:"last_heartbeat_ms"`
+	ID  string `json:"id"`
+	URL string `json:"url"`
+	// Leader is the worker that computed the current assignment.
+	Leader     bool     `json:"leader"`
+	Connectors []string `json:"connectors,omitempty"`
+	Tasks      []TaskID `json:"tasks"`
+	// LastHeartbeat is when this worker last saw the worker's heartbeat, by
+	// its own clock; HeartbeatAgeMs is how long ago that was.
+	LastHeartbeat  int64 `json:"last_heartbeat_ms,omitempty"`
+	HeartbeatAgeMs int64 `json:"heartbeat_age_ms,omitempty"`
+	// ClockSkewMs is how far the worker's clock is ahead of this one's.
+	ClockSkewMs int64 `json:"clock_skew_ms,omitempty"`
+	// Error says why the group refused the worker (a duplicate id or URL).
+	Error string `json:"error,omitempty"`
 }
 
 // ServerInfo is the answer of GET /.

@@ -13,10 +13,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/tributarydata/tributary/bus/cluster"
 	"github.com/tributarydata/tributary/bus/kvlog"
 	"github.com/tributarydata/tributary/bus/metrics"
 	"github.com/tributarydata/tributary/plugins/sdk"
@@ -43,17 +45,34 @@ type Worker struct {
 	clusterID string
 	started   time.Time
 
-	ctx      context.Context
-	cancel   context.CancelFunc
-	wake     chan struct{}
-	loopDone chan struct{}
+	ctx        context.Context
+	cancel     context.CancelFunc
+	wake       chan struct{}
+	loopDone   chan struct{}
+	member     *cluster.Member
+	memberDone chan struct{}
+	rejoin     chan struct{}
+	// configsLive is set once the configs topic was replayed: restart
+	// requests read after that are new.
+	configsLive atomic.Bool
+	closeOnce   sync.Once
+	// reconcileMu makes reconcile passes (from config changes and from the
+	// group's assignments) run one at a time.
+	reconcileMu sync.Mutex
 
-	mu       sync.Mutex
-	tasks    map[TaskID]*task
-	stopping map[TaskID]*task        // stopped but not yet done flushing and committing
-	taskCfgs map[string][]sdk.Config // per connector, as last split
-	restarts map[TaskID]bool
-	ready    bool
+	mu           sync.Mutex
+	tasks        map[TaskID]*task
+	stopping     map[TaskID]*task        // stopped but not yet done flushing and committing
+	taskCfgs     map[string][]sdk.Config // per connector, as last split
+	restarts     map[TaskID]bool
+	connRestarts map[string]bool
+	ready        bool
+	// The cluster's latest plan and this worker's part of it.
+	groupPlan cluster.Plan
+	placed    bool // a plan arrived
+	mine      map[cluster.Unit]bool
+	refusal   string              // why the group refused this worker, if it did
+	seen      map[string]sighting // heartbeats of the workers, by worker id
 }
 
 // New makes a worker; Start connects it.
@@ -71,15 +90,16 @@ func New(cfg Config, plugins *Registry, log *slog.Logger, m *metrics.Metrics) (*
 	return &Worker{
 		cfg: cfg, plugins: plugins, log: log.With("worker", cfg.ID), metrics: m,
 		tasks: map[TaskID]*task{}, stopping: map[TaskID]*task{}, taskCfgs: map[string][]sdk.Config{},
-		restarts: map[TaskID]bool{},
-		wake:     make(chan struct{}, 1), loopDone: make(chan struct{}),
+		restarts: map[TaskID]bool{}, connRestarts: map[string]bool{}, mine: map[cluster.Unit]bool{}, seen: map[string]sighting{},
+		wake: make(chan struct{}, 1), loopDone: make(chan struct{}), memberDone: make(chan struct{}), rejoin: make(chan struct{}, 1),
 	}, nil
 }
 
 // Config returns the worker's effective config.
 func (w *Worker) Config() Config { return w.cfg }
 
-// Start opens the internal topics, replays them and starts the connectors they hold.
+// Start opens the internal topics, replays them and joins the cluster, which
+// assigns the worker its share of the connectors and tasks.
 func (w *Worker) Start(ctx context.Context) error {
 	w.started = time.Now()
 	w.ctx, w.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -96,13 +116,25 @@ func (w *Worker) Start(ctx context.Context) error {
 	if w.offsets, err = open(w.cfg.OffsetTopic, 5, nil); err != nil {
 		return err
 	}
-	if w.statuses, err = open(w.cfg.StatusTopic, 5, nil); err != nil {
+	if w.statuses, err = open(w.cfg.StatusTopic, 5, w.onStatusUpdate); err != nil {
 		return err
 	}
-	if w.configs, err = open(w.cfg.ConfigTopic, 1, func(kvlog.Update) { w.poke() }); err != nil {
+	if w.configs, err = open(w.cfg.ConfigTopic, 1, w.onConfigUpdate); err != nil {
+		return err
+	}
+	w.configsLive.Store(true)
+	if w.member, err = cluster.NewMember(cluster.Config{
+		Brokers: strings.Split(w.cfg.Kafka.Bootstrap(), ","), ClientID: w.cfg.Kafka.Common["client.id"], Group: w.cfg.Group,
+		SessionTimeout: w.cfg.SessionTimeout, HeartbeatInterval: w.cfg.HeartbeatInterval, RebalanceTimeout: w.cfg.RebalanceTimeout,
+		Logger: w.log, Security: w.cfg.Kafka.Common, Dial: w.cfg.Dial,
+	}); err != nil {
 		return err
 	}
 	go w.loop()
+	go func() {
+		defer close(w.memberDone)
+		w.member.Run(w.ctx, membership{w}, w.rejoin)
+	}()
 	w.poke()
 	w.mu.Lock()
 	w.ready = true
@@ -111,13 +143,24 @@ func (w *Worker) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close stops every task, letting each flush and commit, then leaves Kafka.
+// Close stops every task, letting each flush and commit, then leaves the
+// group, so the other workers take the tasks over at once.
 func (w *Worker) Close() {
+	w.closeOnce.Do(w.close)
+}
+
+func (w *Worker) close() {
 	if w.cancel == nil {
 		return
 	}
 	w.cancel()
-	<-w.loopDone
+	if w.member != nil {
+		<-w.memberDone
+		w.member.Close()
+		<-w.loopDone
+		// Gone, not silent: the workers list drops it at once.
+		w.writeStatus(heartbeatKeyPrefix+w.cfg.ID, nil)
+	}
 	for _, l := range []*kvlog.Log{w.configs, w.statuses, w.offsets} {
 		if l != nil {
 			l.Close()
@@ -139,29 +182,23 @@ func (w *Worker) poke() {
 	}
 }
 
-// loop reconciles running tasks with the configs topic, one pass at a time.
+// loop reconciles running tasks with the configs topic when it changes and
+// heartbeats into the status topic. Stopping the tasks at shutdown is the
+// group member's job (it keeps the membership alive meanwhile).
 func (w *Worker) loop() {
 	defer close(w.loopDone)
+	beat := time.NewTicker(max(w.cfg.HeartbeatInterval, 2*time.Second))
+	defer beat.Stop()
 	for {
 		select {
 		case <-w.ctx.Done():
-			w.mu.Lock()
-			for id, t := range w.tasks {
-				w.stopping[id] = t
-			}
-			w.mu.Unlock()
-			w.stopTasks(slices.Collect(maps.Values(w.snapshotTasks())))
 			return
 		case <-w.wake:
 			w.reconcile()
+		case <-beat.C:
+			w.writeHeartbeat()
 		}
 	}
-}
-
-func (w *Worker) snapshotTasks() map[TaskID]*task {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return maps.Clone(w.tasks)
 }
 
 // desiredTask is a task the configs say should run.
@@ -173,36 +210,90 @@ type desiredTask struct {
 	common ConnectorConfig
 }
 
-func (w *Worker) reconcile() {
-	desired := map[TaskID]desiredTask{}
-	configs := w.connectorConfigs()
-	splits := map[string][]sdk.Config{}
+// connectorState is what a connector's owner reports for it.
+type connectorState struct{ state, trace string }
+
+// desiredState is what the configs topic asks the whole cluster to run.
+type desiredState struct {
+	connectors map[string]connectorState
+	tasks      map[TaskID]desiredTask
+	splits     map[string][]sdk.Config
+}
+
+// units lists the connectors and tasks to place, sorted.
+func (d desiredState) units() []cluster.Unit {
+	out := make([]cluster.Unit, 0, len(d.connectors)+len(d.tasks))
+	for name := range d.connectors {
+		out = append(out, cluster.ConnectorUnit(name))
+	}
+	for id := range d.tasks {
+		out = append(out, cluster.TaskUnit(id.Connector, id.Task))
+	}
+	cluster.SortUnits(out)
+	return out
+}
+
+// desired plans every connector of the configs into its tasks.
+func (w *Worker) desired(configs map[string]map[string]string) desiredState {
+	d := desiredState{connectors: map[string]connectorState{}, tasks: map[TaskID]desiredTask{}, splits: map[string][]sdk.Config{}}
 	for name, props := range configs {
 		target := w.targetState(name)
 		plugin, common, tasks, err := w.plan(props)
 		if err != nil {
-			w.reportConnector(name, StateFailed, trace(err))
+			d.connectors[name] = connectorState{StateFailed, trace(err)}
 			continue
 		}
 		if target == TargetStopped {
 			// A stopped connector has no tasks, as in Kafka Connect.
-			w.reportConnector(name, StateStopped, "")
+			d.connectors[name] = connectorState{StateStopped, ""}
 			continue
 		}
-		splits[name] = tasks
-		switch target {
-		case TargetPaused:
-			w.reportConnector(name, StatePaused, "")
-		default:
-			w.reportConnector(name, StateRunning, "")
+		d.splits[name] = tasks
+		d.connectors[name] = connectorState{StateRunning, ""}
+		if target == TargetPaused {
+			d.connectors[name] = connectorState{StatePaused, ""}
 		}
 		for i, tc := range tasks {
-			desired[TaskID{name, i}] = desiredTask{config: tc, hash: hashConfig(plugin.Class, tc), paused: target == TargetPaused, plugin: plugin, common: common}
+			d.tasks[TaskID{name, i}] = desiredTask{config: tc, hash: hashConfig(plugin.Class, tc), paused: target == TargetPaused, plugin: plugin, common: common}
+		}
+	}
+	return d
+}
+
+// reconcile makes the tasks this worker runs match its placement and the
+// configs: it stops what is no longer its own or changed, and starts the rest.
+func (w *Worker) reconcile() {
+	w.reconcileMu.Lock()
+	defer w.reconcileMu.Unlock()
+	configs := w.connectorConfigs()
+	want := w.desired(configs)
+
+	w.mu.Lock()
+	w.taskCfgs = want.splits
+	mine := maps.Clone(w.mine)
+	connRestarts := w.connRestarts
+	w.connRestarts = map[string]bool{}
+	leader := w.placed && w.groupPlan.Leader == w.cfg.ID
+	w.mu.Unlock()
+
+	for _, name := range slices.Sorted(maps.Keys(want.connectors)) {
+		if !mine[cluster.ConnectorUnit(name)] {
+			continue
+		}
+		if connRestarts[name] {
+			w.reportConnector(name, StateRestarting, "")
+		}
+		st := want.connectors[name]
+		w.reportConnector(name, st.state, st.trace)
+	}
+	desired := map[TaskID]desiredTask{}
+	for id, d := range want.tasks {
+		if mine[cluster.TaskUnit(id.Connector, id.Task)] {
+			desired[id] = d
 		}
 	}
 
 	w.mu.Lock()
-	w.taskCfgs = splits
 	var stop []*task
 	for id, t := range w.tasks {
 		d, ok := desired[id]
@@ -223,11 +314,14 @@ func (w *Worker) reconcile() {
 	w.stopTasks(stop)
 
 	for _, t := range stop {
-		if _, ok := desired[t.id]; !ok {
+		if _, configured := want.tasks[t.id]; !configured {
 			w.forgetTask(t.id)
 		}
 	}
-	w.forgetDeleted(configs)
+	if leader {
+		w.forgetDeleted(configs)
+	}
+	w.requestRejoinIfStale(want)
 
 	for id, d := range desired {
 		w.mu.Lock()
@@ -255,6 +349,11 @@ func (w *Worker) reconcile() {
 			gate: newPauseGate(d.paused),
 		}
 		w.mu.Lock()
+		if !w.mine[cluster.TaskUnit(id.Connector, id.Task)] {
+			// Released since this pass read the placement.
+			w.mu.Unlock()
+			continue
+		}
 		w.tasks[id] = t
 		w.mu.Unlock()
 		t.start(w.ctx)
@@ -344,7 +443,7 @@ func (w *Worker) putStatus(key, state, trace string) {
 	if old, ok := w.readStatus(key); ok && old.State == state && old.Trace == trace && old.WorkerID == w.cfg.ID {
 		return
 	}
-	data, _ := json.Marshal(statusRecord{State: state, Trace: trace, WorkerID: w.cfg.ID, Time: time.Now().UnixMilli()})
+	data, _ := json.Marshal(statusRecord{State: state, Trace: trace, WorkerID: w.cfg.ID, Time: w.cfg.Now().UnixMilli()})
 	w.writeStatus(key, data)
 }
 
@@ -397,6 +496,9 @@ func (w *Worker) Ready() error {
 	defer w.mu.Unlock()
 	if !w.ready {
 		return errStarting{}
+	}
+	if w.refusal != "" {
+		return errors.New("the cluster refused this worker: " + w.refusal)
 	}
 	if w.ctx.Err() != nil {
 		return errors.New("worker is shutting down")

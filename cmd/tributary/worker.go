@@ -26,6 +26,9 @@ func workerFlags(fs *flag.FlagSet) func() (worker.Config, error) {
 	rest := fs.String("rest", "", "REST listen address host:port (default 127.0.0.1:8083)")
 	token := fs.String("token", "", "bearer token required for write calls (env TRIBUTARY_TOKEN)")
 	flush := fs.Duration("offset-flush-interval", 0, "how often sink tasks flush and commit (offset.flush.interval; default 5s)")
+	id := fs.String("id", "", "worker id shown in statuses; unique in the group (default the REST address)")
+	advertised := fs.String("advertised-url", "", "URL other workers and clients reach this worker's REST API at (default http://<rest>)")
+	session := fs.Duration("session-timeout", 0, "how long the group waits for a silent worker before moving its tasks (session.timeout; default 10s)")
 	return func() (worker.Config, error) {
 		cfg := worker.DefaultConfig()
 		if *file != "" {
@@ -49,6 +52,15 @@ func workerFlags(fs *flag.FlagSet) func() (worker.Config, error) {
 		if *flush > 0 {
 			cfg.OffsetFlushInterval = *flush
 		}
+		if *id != "" {
+			cfg.ID = *id
+		}
+		if *advertised != "" {
+			cfg.AdvertisedURL = *advertised
+		}
+		if *session > 0 {
+			cfg.SessionTimeout = *session
+		}
 		if *token != "" {
 			cfg.Token = *token
 		} else if t, ok := os.LookupEnv("TRIBUTARY_TOKEN"); ok && cfg.Token == "" {
@@ -68,6 +80,11 @@ func runWorker(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, set := cfg.Kafka.Common["log_level"]; !set {
+		// librdkafka's informational notices (telemetry, reconnects) are
+		// noise beside the worker's own log; warnings stay.
+		cfg.Kafka.Common["log_level"] = "4"
+	}
 	return serveWorker(ctx, cfg, log)
 }
 
@@ -79,7 +96,7 @@ func serveWorker(ctx context.Context, cfg worker.Config, log *slog.Logger) error
 	// fails here, clearly, before it joins the cluster.
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("REST listen address %s: %w", cfg.Listen, err)
+		return fmt.Errorf("REST listen address %s is not available (is another worker using it? give each worker its own --rest): %w", cfg.Listen, err)
 	}
 	reg, err := worker.NewRegistry(builtin.Plugins()...)
 	if err != nil {

@@ -48,7 +48,7 @@ func freePort(t testing.TB) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// devProcess is a running `tributary dev`.
+// devProcess is a running tributary process (dev, worker or broker).
 type devProcess struct {
 	cmd    *exec.Cmd
 	rest   string
@@ -60,20 +60,58 @@ type devProcess struct {
 // startDev runs `tributary dev` on dataDir and waits until its REST API is ready.
 func startDev(t testing.TB, dataDir string, restPort, brokerPort int, extra ...string) *devProcess {
 	t.Helper()
-	p := &devProcess{
-		rest:   fmt.Sprintf("127.0.0.1:%d", restPort),
-		broker: fmt.Sprintf("127.0.0.1:%d", brokerPort),
-		log:    filepath.Join(dataDir, fmt.Sprintf("dev-%d.log", time.Now().UnixNano())),
-		exited: make(chan error, 1),
-	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	rest, broker := fmt.Sprintf("127.0.0.1:%d", restPort), fmt.Sprintf("127.0.0.1:%d", brokerPort)
+	args := append([]string{"dev", "--data-dir", dataDir, "--rest", rest, "--broker", broker}, extra...)
+	p := startProcess(t, dataDir, "dev", args...)
+	p.rest, p.broker = rest, broker
+	p.waitHealthy(t)
+	return p
+}
+
+// startWorker runs `tributary worker` against a broker and waits until its
+// REST API is ready.
+func startWorker(t testing.TB, logDir, id, broker, group string, extra ...string) *devProcess {
+	t.Helper()
+	rest := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	args := append([]string{"worker", "--bootstrap", broker, "--group", group, "--rest", rest, "--id", id}, extra...)
+	p := startProcess(t, logDir, "worker-"+id, args...)
+	p.rest, p.broker = rest, broker
+	p.waitHealthy(t)
+	return p
+}
+
+// startBroker runs `tributary broker` and waits until it accepts connections.
+func startBroker(t testing.TB, dataDir string) *devProcess {
+	t.Helper()
+	broker := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := startProcess(t, dataDir, "broker", "broker", "--data-dir", dataDir, "--listen", broker)
+	p.broker = broker
+	eventually(t, 30*time.Second, "broker accepts connections", func() (bool, string) {
+		c, err := net.DialTimeout("tcp", broker, time.Second)
+		if err != nil {
+			return false, err.Error()
+		}
+		c.Close()
+		return true, ""
+	})
+	return p
+}
+
+// startProcess starts the binary with args, logging to a file in logDir;
+// the test's cleanup kills it.
+func startProcess(t testing.TB, logDir, name string, args ...string) *devProcess {
+	t.Helper()
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	p := &devProcess{
+		log:    filepath.Join(logDir, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano())),
+		exited: make(chan error, 1),
 	}
 	logFile, err := os.Create(p.log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"dev", "--data-dir", dataDir, "--rest", p.rest, "--broker", p.broker}, extra...)
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	if err := p.cmd.Start(); err != nil {
@@ -81,6 +119,12 @@ func startDev(t testing.TB, dataDir string, restPort, brokerPort int, extra ...s
 	}
 	go func() { p.exited <- p.cmd.Wait(); logFile.Close() }()
 	t.Cleanup(func() { p.kill(syscall.SIGKILL) })
+	return p
+}
+
+// waitHealthy waits until the process's REST API says it is healthy.
+func (p *devProcess) waitHealthy(t testing.TB) {
+	t.Helper()
 	c := p.client(t)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -88,15 +132,16 @@ func startDev(t testing.TB, dataDir string, restPort, brokerPort int, extra ...s
 		h, err := c.Health(ctx)
 		cancel()
 		if err == nil && h.Status == "healthy" {
-			return p
+			return
 		}
 		select {
 		case err := <-p.exited:
-			t.Fatalf("tributary dev exited during start: %v\n%s", err, p.tail())
+			t.Fatalf("%s exited during start: %v\n%s", p.cmd.Args[1], err, p.tail())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("tributary dev not healthy after 60s (last: %v %+v)\n%s", err, h, p.tail())
+			p.dumpStacks()
+			t.Fatalf("%s not healthy after 60s (last: %v %+v)\n%s", p.cmd.Args[1], err, h, p.tail())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -122,6 +167,19 @@ func (p *devProcess) kill(sig syscall.Signal) {
 		p.exited <- nil // let later kills return at once
 	case <-time.After(60 * time.Second):
 		_ = p.cmd.Process.Kill()
+	}
+}
+
+// dumpStacks makes a stuck process write its goroutines to its log
+// (SIGQUIT), so a failure shows where it hung.
+func (p *devProcess) dumpStacks() {
+	if p.cmd.Process == nil || p.cmd.Process.Signal(syscall.SIGQUIT) != nil {
+		return
+	}
+	select {
+	case <-p.exited:
+		p.exited <- nil
+	case <-time.After(5 * time.Second):
 	}
 }
 

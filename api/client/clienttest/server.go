@@ -664,7 +664,8 @@ func (s *Server) listWorkers(w http.ResponseWriter, _ *http.Request) {
 	defer s.mu.Unlock()
 	out := make([]worker.WorkerInfo, len(s.workers))
 	for i, id := range s.workers {
-		out[i] = worker.WorkerInfo{ID: id, URL: "http://" + id, Tasks: []worker.TaskID{}, LastHeartbeat: 1_700_000_000_000}
+		out[i] = worker.WorkerInfo{ID: id, URL: "http://" + id, Tasks: []worker.TaskID{}, Leader: i == 0,
+			LastHeartbeat: 1_700_000_000_000, HeartbeatAgeMs: 1200, ClockSkewMs: int64(i) * 3_600_000}
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.connectors)) {
 		c := s.connectors[name]

@@ -20,7 +20,6 @@ func Start(t testing.TB) *broker.Broker {
 	cfg := broker.DefaultConfig()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
-	cfg.CompactionInterval = time.Second
 	b, err := broker.Start(cfg)
 	if err != nil {
 		t.Fatalf("start embedded broker: %v", err)
