@@ -109,6 +109,23 @@ func Start(cfg Config) (*Broker, error) {
 		installAutoCreate(b.cluster, cfg.DefaultPartitions)
 	}
 	b.addr = b.cluster.ListenAddrs()[0]
+	if b.lock != nil && b.lock.crashed {
+		log := cfg.Logger
+		if log == nil {
+			log = slog.Default()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		n, err := abortCrashedTransactions(ctx, b.addr, time.Now())
+		cancel()
+		if err != nil {
+			b.Close()
+			return nil, fmt.Errorf("the previous broker on %s died; aborting the transactions it left open: %w", cfg.DataDir, err)
+		}
+		if n > 0 {
+			log.Warn("the previous broker on this data directory died; aborted the transactions it left open",
+				"data_dir", cfg.DataDir, "transactions", n)
+		}
+	}
 	return b, nil
 }
 

@@ -18,7 +18,12 @@ var ErrLocked = errors.New("data directory is in use")
 
 // dirLock is an exclusive flock on a data directory's lock file. The kernel
 // releases it when the process dies, so a SIGKILLed broker leaves no stale lock.
-type dirLock struct{ f *os.File }
+type dirLock struct {
+	f *os.File
+	// crashed says the previous holder died without releasing the lock
+	// (its pid was still written in the file).
+	crashed bool
+}
 
 func lockDir(dir string) (*dirLock, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -37,16 +42,19 @@ func lockDir(dir string) (*dirLock, error) {
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
+	previous, _ := os.ReadFile(path)
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
-	return &dirLock{f: f}, nil
+	return &dirLock{f: f, crashed: len(strings.TrimSpace(string(previous))) > 0}, nil
 }
 
 func (l *dirLock) release() {
 	if l == nil || l.f == nil {
 		return
 	}
+	// An empty file tells the next holder this one shut down cleanly.
+	_ = l.f.Truncate(0)
 	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	_ = l.f.Close()
 	l.f = nil
