@@ -27,6 +27,13 @@ type Record struct {
 	// Position is where a source read this record; the runtime persists the
 	// latest position per Position.Partition after Kafka acknowledged the record.
 	Position Position
+
+	// Fault, set by a source on input it could not read (a malformed event, a
+	// value that does not decode), says why. The runtime sends such a record
+	// to the dead-letter topic with Fault as the reason when errors.tolerance
+	// is all, and fails the task otherwise; its position counts as read
+	// either way, so bad input neither vanishes nor blocks the stream.
+	Fault error
 }
 
 // Header returns the value of the last header named key, and whether there is one.

@@ -168,6 +168,15 @@ func (s *sourceTask) deliverOnce(ctx context.Context, recs []sdk.Record) ([]reco
 			}
 			latest[key] = r.Position
 		}
+		if r.Fault != nil {
+			if r.Topic == "" {
+				r.Topic = s.topic
+			}
+			if err := s.dlq.handle(r, StageTaskPoll, r.Fault); err != nil {
+				return nil, s.abort(ctx, err)
+			}
+			continue
+		}
 		if _, err := send(r, s.topic, &s.common, s.dlq, s.produce); err != nil {
 			return nil, s.abort(ctx, err)
 		}
