@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tributary needs on a fresh Debian
-# machine: gcc for cgo (confluent-kafka-go links librdkafka statically), and
-# the Go modules. Later suites add their servers here (PostgreSQL, MariaDB,
-# Chromium). Safe to run again: it installs only what is missing.
+# machine: gcc for cgo (confluent-kafka-go links librdkafka statically), the
+# servers the tests start (MariaDB, nginx) and the Go modules. Safe to run
+# again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,10 @@ need=()
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v make >/dev/null || need+=(make)
 command -v git >/dev/null || need+=(git)
+# Servers the tests start on their own ports and directories: MariaDB for
+# the binlog source, nginx for the web log source.
+[ -x /usr/sbin/mariadbd ] || command -v mariadbd >/dev/null || need+=(mariadb-server mariadb-client)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq

@@ -7,6 +7,7 @@ import (
 	filesink "github.com/tributarydata/tributary/sinks/file"
 	datagensource "github.com/tributarydata/tributary/sources/datagen"
 	filesource "github.com/tributarydata/tributary/sources/file"
+	mysqlsource "github.com/tributarydata/tributary/sources/mysql"
 )
 
 // Plugins returns every built-in plugin.
@@ -15,5 +16,6 @@ func Plugins() []sdk.Plugin {
 		filesource.Plugin,
 		filesink.Plugin,
 		datagensource.Plugin,
+		mysqlsource.Plugin,
 	}
 }
