@@ -118,8 +118,10 @@ func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
 }
 
-func (h quietHandler) WithAttrs(as []slog.Attr) slog.Handler { return quietHandler{h.Handler.WithAttrs(as)} }
-func (h quietHandler) WithGroup(n string) slog.Handler       { return quietHandler{h.Handler.WithGroup(n)} }
+func (h quietHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return quietHandler{h.Handler.WithAttrs(as)}
+}
+func (h quietHandler) WithGroup(n string) slog.Handler { return quietHandler{h.Handler.WithGroup(n)} }
 
 // heartbeatPeriod is how often the server is asked for a heartbeat event on
 // an idle binlog, and how often the reader looks up from it.
