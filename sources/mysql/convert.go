@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -214,12 +215,16 @@ func toFloat(raw any, single bool) (any, error) {
 	return f, nil
 }
 
+// decimalText is how MySQL prints a DECIMAL, in both the text protocol and
+// go-mysql's binlog decoder.
+var decimalText = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
 func (cv converter) decimal(s string) (any, error) {
 	s = strings.TrimSpace(s)
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
+	if !decimalText.MatchString(s) {
 		return nil, fmt.Errorf("decimal %q does not parse", truncate(s, 64))
 	}
+	r, _ := new(big.Rat).SetString(s)
 	switch cv.decimalMode {
 	case "double":
 		f, _ := r.Float64()

@@ -65,9 +65,23 @@ func Produce(t testing.TB, bootstrap, topic string, values ...string) {
 // group of its own), failing the test when they do not arrive within a minute.
 func Consume(t testing.TB, bootstrap, topic string, n int) []*ckafka.Message {
 	t.Helper()
+	return consume(t, bootstrap, topic, n, 0)
+}
+
+// ConsumeAll reads at least n committed records of topic, and then whatever
+// else arrives until the topic has been quiet for quiet: a test that must
+// see no record beyond the n it expects compares the length.
+func ConsumeAll(t testing.TB, bootstrap, topic string, n int, quiet time.Duration) []*ckafka.Message {
+	t.Helper()
+	return consume(t, bootstrap, topic, n, quiet)
+}
+
+func consume(t testing.TB, bootstrap, topic string, n int, quiet time.Duration) []*ckafka.Message {
+	t.Helper()
 	c, err := ckafka.NewConsumer(&ckafka.ConfigMap{
+		// Nothing committed: every call reads the topic from its start.
 		"bootstrap.servers": bootstrap, "group.id": "check-" + topic, "auto.offset.reset": "earliest",
-		"isolation.level": "read_committed", "log_level": 3,
+		"enable.auto.commit": false, "isolation.level": "read_committed", "log_level": 3,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +99,12 @@ func Consume(t testing.TB, bootstrap, topic string, n int) []*ckafka.Message {
 	}
 	if len(out) < n {
 		t.Fatalf("read %d records from %s, want %d", len(out), topic, n)
+	}
+	for last := time.Now(); quiet > 0 && time.Since(last) < quiet; {
+		if m, ok := c.Poll(100).(*ckafka.Message); ok && m.TopicPartition.Error == nil {
+			out = append(out, m)
+			last = time.Now()
+		}
 	}
 	return out
 }
