@@ -1,10 +1,11 @@
 package mysql
 
 import (
-	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tributarydata/tributary/plugins/sdk"
 )
@@ -23,28 +24,98 @@ func (o *object) add(name string, v any) {
 	o.names, o.values = append(o.names, name), append(o.values, v)
 }
 
-func (o *object) MarshalJSON() ([]byte, error) {
+func (o *object) MarshalJSON() ([]byte, error) { return o.appendJSON(nil) }
+
+// appendJSON writes the object without encoding/json's reflection for the
+// common value types: change events are encoded once per row, on the hot path.
+func (o *object) appendJSON(b []byte) ([]byte, error) {
 	if o == nil {
-		return []byte("null"), nil
+		return append(b, "null"...), nil
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
+	b = append(b, '{')
 	for i, n := range o.names {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		name, _ := json.Marshal(n)
-		b.Write(name)
-		b.WriteByte(':')
-		v, err := json.Marshal(o.values[i])
-		if err != nil {
+		b = appendString(b, n)
+		b = append(b, ':')
+		var err error
+		if b, err = appendValue(b, o.values[i]); err != nil {
 			return nil, err
 		}
-		b.Write(v)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
 }
+
+func appendValue(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendString(b, v), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case uint64:
+		return strconv.AppendUint(b, v, 10), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, j...), nil
+}
+
+// appendString writes s as a JSON string, escaping as encoding/json does
+// (minus its HTML escaping, which JSON does not need).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, `\u202`...)
+				b = append(b, hexDigits[r&0xf])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
 
 // sourceInfo is the "source" block of a change event.
 type sourceInfo struct {
@@ -63,16 +134,6 @@ type sourceInfo struct {
 	Row       int     `json:"row"`
 	Thread    *int64  `json:"thread"`
 	Query     *string `json:"query"`
-}
-
-// envelope is Debezium's change event value.
-type envelope struct {
-	Before      *object    `json:"before"`
-	After       *object    `json:"after"`
-	Source      sourceInfo `json:"source"`
-	Op          string     `json:"op"`
-	TsMs        int64      `json:"ts_ms"`
-	Transaction any        `json:"transaction"`
 }
 
 // topicName is <prefix>.<db>.<table>, with characters Kafka refuses in
@@ -117,7 +178,40 @@ func keyOf(t *table, row *object) ([]byte, error) {
 	for _, c := range t.PK {
 		k.add(row.names[c], row.values[c])
 	}
-	return json.Marshal(k)
+	return k.appendJSON(nil)
+}
+
+// appendSource writes the source block by hand, for the same reason.
+func appendSource(b []byte, src *sourceInfo) []byte {
+	b = append(b, `{"version":`...)
+	b = appendString(b, src.Version)
+	b = append(b, `,"connector":`...)
+	b = appendString(b, src.Connector)
+	b = append(b, `,"name":`...)
+	b = appendString(b, src.Name)
+	b = append(b, `,"ts_ms":`...)
+	b = strconv.AppendInt(b, src.TsMs, 10)
+	b = append(b, `,"snapshot":`...)
+	b = appendString(b, src.Snapshot)
+	b = append(b, `,"db":`...)
+	b = appendString(b, src.DB)
+	b = append(b, `,"sequence":null,"table":`...)
+	b = appendString(b, src.Table)
+	b = append(b, `,"server_id":`...)
+	b = strconv.AppendUint(b, uint64(src.ServerID), 10)
+	b = append(b, `,"gtid":`...)
+	if src.GTID != nil {
+		b = appendString(b, *src.GTID)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"file":`...)
+	b = appendString(b, src.File)
+	b = append(b, `,"pos":`...)
+	b = strconv.AppendUint(b, uint64(src.Pos), 10)
+	b = append(b, `,"row":`...)
+	b = strconv.AppendInt(b, int64(src.Row), 10)
+	return append(b, `,"thread":null,"query":null}`...)
 }
 
 // changeRecord builds the record of one row change.
@@ -130,10 +224,22 @@ func changeRecord(prefix string, t *table, op string, before, after *object, src
 	if err != nil {
 		return sdk.Record{}, err
 	}
-	value, err := json.Marshal(envelope{Before: before, After: after, Source: src, Op: op, TsMs: now.UnixMilli()})
-	if err != nil {
+	value := make([]byte, 0, 512)
+	value = append(value, `{"before":`...)
+	if value, err = before.appendJSON(value); err != nil {
 		return sdk.Record{}, err
 	}
+	value = append(value, `,"after":`...)
+	if value, err = after.appendJSON(value); err != nil {
+		return sdk.Record{}, err
+	}
+	value = append(value, `,"source":`...)
+	value = appendSource(value, &src)
+	value = append(value, `,"op":`...)
+	value = appendString(value, op)
+	value = append(value, `,"ts_ms":`...)
+	value = strconv.AppendInt(value, now.UnixMilli(), 10)
+	value = append(value, `,"transaction":null}`...)
 	return sdk.Record{
 		Topic: topicName(prefix, t.DB, t.Name), Key: key, Value: value, Partition: -1,
 		Timestamp: now, Position: pos,

@@ -2,7 +2,7 @@
 // confluent-kafka-go against the same embedded broker, measured in the same
 // run, as ratios (absolute numbers on a shared machine mean little).
 //
-//	go run ./test/bench [-records 200000] [-value-bytes 100]
+//	go run ./test/bench [-records 200000] [-value-bytes 100] [-mysql-rows 100000]
 package main
 
 import (
@@ -27,14 +27,15 @@ import (
 func main() {
 	records := flag.Int("records", 200_000, "records per measurement")
 	valueBytes := flag.Int("value-bytes", 100, "bytes per record value")
+	mysqlRows := flag.Int("mysql-rows", 100_000, "rows for the MariaDB binlog measurement; 0 skips it")
 	flag.Parse()
-	if err := run(*records, *valueBytes); err != nil {
+	if err := run(*records, *valueBytes, *mysqlRows); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, valueBytes int) error {
+func run(n, valueBytes, mysqlRows int) error {
 	dir, err := os.MkdirTemp("", "tributary-bench-")
 	if err != nil {
 		return err
@@ -78,6 +79,17 @@ func run(n, valueBytes int) error {
 	fmt.Printf("raw confluent-kafka-go consume     %10.0f records/s\n", consume)
 	fmt.Printf("raw produce ∥ consume (pipe)       %10.0f records/s\n", rawPipe)
 	fmt.Printf("datagen → topic → file sink        %10.0f records/s   ratio to raw pipe %.2f\n", pipeline, pipeline/rawPipe)
+	if mysqlRows > 0 {
+		raw, decode, connector, err := mysqlRates(client, dir, mysqlRows)
+		if err != nil {
+			return fmt.Errorf("mysql: %w", err)
+		}
+		fmt.Printf("rows=%d MariaDB binlog, 6 columns\n", mysqlRows)
+		fmt.Printf("raw go-mysql BinlogSyncer read     %10.0f rows/s\n", raw)
+		fmt.Printf("mysql source, change events only   %10.0f rows/s   ratio to raw binlog read %.2f\n", decode, decode/raw)
+		fmt.Printf("mysql source → Kafka (EOS)         %10.0f rows/s   ratio to raw binlog read %.2f, to raw produce %.2f\n",
+			connector, connector/raw, connector/produce)
+	}
 	return nil
 }
 
