@@ -8,6 +8,7 @@ import (
 	datagensource "github.com/tributarydata/tributary/sources/datagen"
 	filesource "github.com/tributarydata/tributary/sources/file"
 	mysqlsource "github.com/tributarydata/tributary/sources/mysql"
+	weblogsource "github.com/tributarydata/tributary/sources/weblog"
 )
 
 // Plugins returns every built-in plugin.
@@ -17,5 +18,6 @@ func Plugins() []sdk.Plugin {
 		filesink.Plugin,
 		datagensource.Plugin,
 		mysqlsource.Plugin,
+		weblogsource.Plugin,
 	}
 }
