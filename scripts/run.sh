@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make run: the embedded broker and a worker (tributary dev) with state under
-# deployments/local/data, the pipelines of deployments/pipelines applied through
-# the REST API, and what to look at. Ctrl-C stops everything cleanly; running it
+# deployments/local/data, a local MariaDB whose binlog the CDC connector
+# reads, the pipelines of deployments/pipelines applied through the REST API,
+# a little load on the database, and what to look at. Ctrl-C stops everything cleanly; running it
 # again resumes with the data kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,13 @@ mkdir -p "$data/demo"
 rest=${TRIBUTARY_REST:-127.0.0.1:8083}
 rest2=${TRIBUTARY_REST2:-127.0.0.1:8084}
 broker=${TRIBUTARY_BROKER:-127.0.0.1:9092}
+export MARIADB_PORT=${MARIADB_PORT:-3307}
 export TRIBUTARY_URL="http://$rest" DEMO_DIR="$data/demo"
+sql() { mariadb --no-defaults -h127.0.0.1 -P"$MARIADB_PORT" -utributary -ptributary "$@"; }
+
+setsid ./bin/tributary local mariadb --dir "$data/mariadb" --port "$MARIADB_PORT" --init deployments/local/school.sql &
+db=$!
+load=""
 
 setsid ./bin/tributary dev --data-dir "$data/dev" --rest "$rest" --broker "$broker" --id worker-1 &
 dev=$!
@@ -21,7 +28,13 @@ second=""
 # Ctrl-C reaches this script only (the workers run in their own sessions):
 # the second worker stops first, handing its tasks over while the broker
 # inside tributary dev is still there to take its commits, then dev stops.
-trap 'echo; echo "stopping (tasks flush and commit first)…"; [ -n "$second" ] && { kill -TERM $second 2>/dev/null; wait $second 2>/dev/null; }; kill -TERM $dev 2>/dev/null; wait $dev 2>/dev/null; exit 0' INT TERM
+trap 'echo; echo "stopping (tasks flush and commit first)…"; [ -n "$load" ] && kill $load 2>/dev/null; [ -n "$second" ] && { kill -TERM $second 2>/dev/null; wait $second 2>/dev/null; }; kill -TERM $dev 2>/dev/null; wait $dev 2>/dev/null; kill -TERM $db 2>/dev/null; wait $db 2>/dev/null; exit 0' INT TERM
+
+for _ in $(seq 1 150); do
+  sql -e 'SELECT 1 FROM school.orders LIMIT 1' >/dev/null 2>&1 && break
+  kill -0 $db 2>/dev/null || { echo "MariaDB exited; see the log above" >&2; exit 1; }
+  sleep 0.2
+done
 
 for _ in $(seq 1 100); do
   ./bin/tributary ctl health >/dev/null 2>&1 && break
@@ -34,6 +47,17 @@ setsid ./bin/tributary worker --bootstrap "$broker" --rest "$rest2" --id worker-
 second=$!
 ./bin/tributary ctl apply deployments/pipelines/demo
 
+# Registrations and orders keep arriving in MariaDB; CDC carries them to
+# ods.school.* (until 'tributary gen' plays a whole school day).
+(
+  while sleep 1; do
+    sql school -e "INSERT INTO registrations (student_id, channel, level) VALUES (FLOOR(RAND()*10000), ELT(1+FLOOR(RAND()*3), 'app', 'web', 'partner'), 1+FLOOR(RAND()*3));
+      INSERT INTO orders (student_id, amount, status) VALUES (FLOOR(RAND()*10000), ROUND(RAND()*500, 2), 1);
+      UPDATE orders SET status = status + 2 WHERE status < 4 ORDER BY id LIMIT 1;" >/dev/null 2>&1 || true
+  done
+) &
+load=$!
+
 cat <<EOT
 
 Tributary is running (Ctrl-C stops it; 'make run' again resumes).
@@ -42,6 +66,8 @@ Tributary is running (Ctrl-C stops it; 'make run' again resumes).
   status       ./bin/tributary ctl list
   cluster      ./bin/tributary ctl workers     (worker-2 answers too: http://$rest2/)
   demo output  tail -f $DEMO_DIR/demo-events.jsonl
+  CDC events   tail -f $DEMO_DIR/school-changes.jsonl      (MariaDB binlog → ods.school.*)
+  MariaDB      mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary school
   offsets      ./bin/tributary ctl offsets demo-file-sink
 EOT
-wait $dev $second
+wait $dev $second $db

@@ -21,6 +21,7 @@ Usage:
   tributary worker [-c worker.yaml] [--bootstrap HOST:PORT] [--group NAME] [--rest HOST:PORT]
                                                        a worker against a Kafka cluster
   tributary ctl [--url URL] COMMAND …                  REST client (tributary ctl -h)
+  tributary local mariadb --dir DIR --port PORT        a MariaDB for the demo, binlog set up for CDC
   tributary version
 
 Run 'tributary COMMAND -h' for a command's flags.
@@ -42,6 +43,8 @@ func main() {
 		err = runDev(ctx, args)
 	case "worker":
 		err = runWorker(ctx, args)
+	case "local":
+		err = runLocal(ctx, args)
 	case "ctl":
 		stop()
 		os.Exit(runCtl(args))
