@@ -10,6 +10,7 @@ need=()
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v make >/dev/null || need+=(make)
 command -v git >/dev/null || need+=(git)
+command -v curl >/dev/null || need+=(curl)
 # Servers the tests start on their own ports and directories: MariaDB for
 # the binlog source, nginx for the web log source.
 [ -x /usr/sbin/mariadbd ] || command -v mariadbd >/dev/null || need+=(mariadb-server mariadb-client)

@@ -54,6 +54,12 @@ second=$!
     sql school -e "INSERT INTO registrations (student_id, channel, level) VALUES (FLOOR(RAND()*10000), ELT(1+FLOOR(RAND()*3), 'app', 'web', 'partner'), 1+FLOOR(RAND()*3));
       INSERT INTO orders (student_id, amount, status) VALUES (FLOOR(RAND()*10000), ROUND(RAND()*500, 2), 1);
       UPDATE orders SET status = status + 2 WHERE status < 4 ORDER BY id LIMIT 1;" >/dev/null 2>&1 || true
+    # The app posts classroom signals and QoS reports to the collector.
+    now=$(date +%s%3N)
+    curl -s -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary \
+      "{\"type\":\"signal\",\"data\":{\"timestamp\":$now,\"userId\":$RANDOM,\"roomId\":42,\"msg\":{\"msg_data\":{\"action\":\"raise_hand\"}}}}
+{\"type\":\"qos\",\"userId\":$RANDOM,\"classroomId\":42,\"extra\":{\"data_time\":$now,\"agora_audioState\":{\"lost\":$((RANDOM % 5))}}}" \
+      "http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events" || true
   done
 ) &
 load=$!
@@ -67,6 +73,8 @@ Tributary is running (Ctrl-C stops it; 'make run' again resumes).
   cluster      ./bin/tributary ctl workers     (worker-2 answers too: http://$rest2/)
   demo output  tail -f $DEMO_DIR/demo-events.jsonl
   CDC events   tail -f $DEMO_DIR/school-changes.jsonl      (MariaDB binlog → ods.school.*)
+  app events   tail -f $DEMO_DIR/app-events.jsonl          (HTTP collector → ods.classroom_signal, ods.qos_log)
+  post one     curl -d '[{"type":"signal","data":{}}]' http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events   (→ ods.classroom_signal)
   MariaDB      mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary school
   offsets      ./bin/tributary ctl offsets demo-file-sink
 EOT

@@ -5,6 +5,7 @@ package builtin
 import (
 	"github.com/tributarydata/tributary/plugins/sdk"
 	filesink "github.com/tributarydata/tributary/sinks/file"
+	applogsource "github.com/tributarydata/tributary/sources/applog"
 	datagensource "github.com/tributarydata/tributary/sources/datagen"
 	filesource "github.com/tributarydata/tributary/sources/file"
 	mysqlsource "github.com/tributarydata/tributary/sources/mysql"
@@ -19,5 +20,6 @@ func Plugins() []sdk.Plugin {
 		datagensource.Plugin,
 		mysqlsource.Plugin,
 		weblogsource.Plugin,
+		applogsource.Plugin,
 	}
 }
