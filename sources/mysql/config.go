@@ -36,7 +36,8 @@ type Config struct {
 	DecimalMode string `json:"decimal.handling.mode" default:"string" validate:"oneof=string double precise" importance:"medium" doc:"DECIMAL values as a string (exact), a double, or precise (Debezium's base64 of the unscaled two's-complement value)."`
 	BinaryMode  string `json:"binary.handling.mode" default:"bytes" validate:"oneof=bytes base64 hex" importance:"low" doc:"BINARY/VARBINARY/BLOB values as base64 text (bytes and base64, as Debezium's JSON converter writes bytes) or hex."`
 
-	BatchSize      int           `json:"max.batch.size" default:"2048" validate:"gt=0" importance:"low" doc:"Most change events returned by one read."`
-	QueueSize      int           `json:"max.queue.size" default:"8192" validate:"gt=0" importance:"low" doc:"Change events read ahead of Kafka; the binlog reader waits when the queue is full."`
-	ConnectTimeout time.Duration `json:"connect.timeout.ms" default:"30000" validate:"gt=0" importance:"low" doc:"Timeout of connecting to the server."`
+	BatchSize        int           `json:"max.batch.size" default:"2048" validate:"gt=0" importance:"low" doc:"Most change events returned by one read."`
+	QueueSize        int           `json:"max.queue.size" default:"8192" validate:"gt=0" importance:"low" doc:"Change events read ahead of Kafka; the binlog reader waits when the queue is full."`
+	ReconnectTimeout time.Duration `json:"reconnect.timeout.ms" default:"600000" validate:"gt=0" importance:"low" doc:"How long to keep reconnecting to a server that went away (a restart, a network cut) before the task fails."`
+	ConnectTimeout   time.Duration `json:"connect.timeout.ms" default:"30000" validate:"gt=0" importance:"low" doc:"Timeout of connecting to the server."`
 }

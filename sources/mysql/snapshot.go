@@ -141,9 +141,11 @@ func (s *Source) beginSnapshot(conn *client.Conn) (position, error) {
 	if _, err := conn.Execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
 		return p, fmt.Errorf("start snapshot transaction: %w", err)
 	}
-	rs, err := conn.Execute("SHOW MASTER STATUS")
+	rs, err := conn.Execute("SHOW BINARY LOG STATUS") // MySQL 8.2+; 8.4 dropped SHOW MASTER STATUS
 	if err != nil {
-		return p, err
+		if rs, err = conn.Execute("SHOW MASTER STATUS"); err != nil {
+			return p, err
+		}
 	}
 	if rs.RowNumber() == 0 {
 		return p, fmt.Errorf("SHOW MASTER STATUS is empty: is log_bin on?")

@@ -33,8 +33,14 @@ type Source struct {
 	start      position // where streaming begins
 	doSnapshot bool
 
-	queue  chan sdk.Record
+	// queue holds groups of records that must reach Kafka in one batch: the
+	// records of one row change share a position (a delete and its
+	// tombstone), so a batch must not end between them.
+	queue  chan []sdk.Record
 	errc   chan error
+	// resume is where streaming starts again after a lost connection: the
+	// position of the last record queued.
+	resume position
 	cancel context.CancelFunc
 	done   chan struct{}
 	once   sync.Once
@@ -72,7 +78,7 @@ func (s *Source) Open(ctx context.Context, cfg sdk.Config, last []sdk.Position) 
 		return err
 	}
 
-	s.queue = make(chan sdk.Record, s.cfg.QueueSize)
+	s.queue = make(chan []sdk.Record, s.cfg.QueueSize)
 	s.errc = make(chan error, 1)
 	s.done = make(chan struct{})
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -115,7 +121,12 @@ func (s *Source) plan(conn *client.Conn, stored position, found bool) error {
 			return errors.New("the server has no binary logs: start it with log_bin")
 		}
 		s.start = position{File: logs[0], Pos: 4}
-		s.log.Info("mysql source: snapshot.mode=never, streaming from the oldest binlog", "file", logs[0])
+		// The GTID state at the start of that binlog, so the set stored
+		// with positions is complete (else a restart thinks it purged).
+		if s.start.GTIDs, err = s.gtidsAtStart(conn, logs[0]); err != nil {
+			return err
+		}
+		s.log.Info("mysql source: snapshot.mode=never, streaming from the oldest binlog", "file", logs[0], "gtids", s.start.GTIDs)
 	default:
 		s.doSnapshot = true
 	}
@@ -126,7 +137,13 @@ func (s *Source) connect(ctx context.Context) (*client.Conn, error) {
 	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
 	conn, err := client.ConnectWithContext(ctx, addr, s.cfg.User, s.cfg.Password.Value(), "", s.cfg.ConnectTimeout)
 	if err != nil {
-		return nil, sdk.Retriable(fmt.Errorf("connect to %s as %s: %w", addr, s.cfg.User, err))
+		return nil, fmt.Errorf("connect to %s as %s: %w", addr, s.cfg.User, err)
+	}
+	// go-mysql asks for a MySQL 8 collation that MariaDB does not know, and
+	// MariaDB then falls back to the server's charset (latin1 by default).
+	if _, err := conn.Execute("SET NAMES utf8mb4"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("SET NAMES utf8mb4 on %s: %w", addr, err)
 	}
 	return conn, nil
 }
@@ -139,7 +156,7 @@ func (s *Source) checkServer(conn *client.Conn) error {
 		s.flavor = gomysql.MariaDBFlavor
 	}
 	vars := map[string]string{}
-	rs, err := conn.Execute("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin','binlog_format','binlog_row_image','binlog_row_metadata','gtid_mode')")
+	rs, err := conn.Execute("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin','binlog_format','binlog_row_image','binlog_row_metadata','gtid_mode','binlog_transaction_compression','binlog_row_value_options')")
 	if err != nil {
 		return fmt.Errorf("read server settings: %w", err)
 	}
@@ -157,6 +174,12 @@ func (s *Source) checkServer(conn *client.Conn) error {
 			problems = append(problems, fmt.Sprintf("%s=%s (needs %s)", k, got, want[k]))
 		}
 	}
+	if vars["binlog_transaction_compression"] == "ON" {
+		problems = append(problems, "binlog_transaction_compression=ON (compressed transactions are not read yet; needs OFF)")
+	}
+	if strings.Contains(vars["binlog_row_value_options"], "PARTIAL_JSON") {
+		problems = append(problems, "binlog_row_value_options=PARTIAL_JSON (partial JSON updates carry no full after image; needs '')")
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("the server's binlog cannot be captured: %s", strings.Join(problems, "; "))
 	}
@@ -170,6 +193,20 @@ func (s *Source) checkServer(conn *client.Conn) error {
 		return errors.New("binlog.position.mode=gtid needs gtid_mode=ON on the server")
 	}
 	return nil
+}
+
+// gtidsAtStart is the GTID set executed before the binlog file begins.
+func (s *Source) gtidsAtStart(conn *client.Conn, file string) (string, error) {
+	q := fmt.Sprintf("SELECT BINLOG_GTID_POS('%s', 4)", gomysql.Escape(file))
+	if s.flavor == gomysql.MySQLFlavor {
+		q = "SELECT @@GLOBAL.gtid_purged"
+	}
+	rs, err := conn.Execute(q)
+	if err != nil {
+		return "", fmt.Errorf("gtid state at the start of %s: %w", file, err)
+	}
+	g, _ := rs.GetString(0, 0)
+	return strings.ReplaceAll(g, "\n", ""), nil
 }
 
 // binaryLogs lists the server's binlog files, oldest first.
@@ -248,6 +285,9 @@ func (s *Source) gtidsPurged(conn *client.Conn, gtids, oldest string) (bool, str
 }
 
 // run snapshots when planned, then streams until ctx ends or reading fails.
+// A lost connection is re-established here, from the position of the last
+// record queued, with the same resume logic as a restart; go-mysql's own
+// reconnect would send the last transaction again.
 func (s *Source) run(ctx context.Context) {
 	defer close(s.done)
 	err := func() error {
@@ -258,28 +298,64 @@ func (s *Source) run(ctx context.Context) {
 			}
 			s.start = start
 		}
-		return s.stream(ctx, s.start)
+		s.resume = s.start
+		backoff, failingSince := time.Second, time.Time{}
+		for {
+			err := s.stream(ctx, s.resume)
+			if err == nil || ctx.Err() != nil {
+				return nil
+			}
+			var lost *connectionLost
+			if !errors.As(err, &lost) {
+				return err
+			}
+			if failingSince.IsZero() || lost.progressed {
+				failingSince, backoff = time.Now(), time.Second
+			}
+			if time.Since(failingSince) > s.cfg.ReconnectTimeout {
+				return fmt.Errorf("the binlog connection is lost and did not come back within reconnect.timeout.ms: %w", err)
+			}
+			s.log.Warn("mysql source: binlog connection lost, reconnecting", "err", err, "retry_in", backoff,
+				"file", s.resume.File, "pos", s.resume.Pos, "gtids", s.resume.GTIDs)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 30*time.Second)
+		}
 	}()
 	if err != nil && ctx.Err() == nil {
 		s.errc <- err
 	}
 }
 
-// emit queues a record, waiting while the queue is full.
-func (s *Source) emit(ctx context.Context, r sdk.Record) error {
+// connectionLost wraps an error reading the binlog that a new connection may
+// cure; progressed says events were read on the lost connection.
+type connectionLost struct {
+	err        error
+	progressed bool
+}
+
+func (e *connectionLost) Error() string { return e.err.Error() }
+func (e *connectionLost) Unwrap() error { return e.err }
+
+// emit queues records that must reach Kafka in the same batch, waiting
+// while the queue is full.
+func (s *Source) emit(ctx context.Context, recs ...sdk.Record) error {
 	select {
-	case s.queue <- r:
+	case s.queue <- recs:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// Read returns the queued change events, waiting for the first one.
+// Read returns the queued change events, waiting for the first ones.
 func (s *Source) Read(ctx context.Context) ([]sdk.Record, error) {
-	var first sdk.Record
+	var recs []sdk.Record
 	select {
-	case first = <-s.queue:
+	case recs = <-s.queue:
 	case err := <-s.errc:
 		s.errc <- err
 		return nil, err
@@ -288,11 +364,10 @@ func (s *Source) Read(ctx context.Context) ([]sdk.Record, error) {
 	case <-time.After(time.Second):
 		return nil, nil
 	}
-	recs := []sdk.Record{first}
 	for len(recs) < s.cfg.BatchSize {
 		select {
-		case r := <-s.queue:
-			recs = append(recs, r)
+		case more := <-s.queue:
+			recs = append(recs, more...)
 		default:
 			return recs, nil
 		}

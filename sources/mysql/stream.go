@@ -27,7 +27,11 @@ type streamState struct {
 	tables map[uint64]*table
 	shapes map[string]*table // last schema recorded in the history, by db.table
 
-	inTxn    bool
+	inTxn bool
+	// body: the transaction has a body of row events (it began with BEGIN,
+	// or with a MariaDB GTID not marked standalone); otherwise it is one
+	// statement (DDL) that commits by itself.
+	body     bool
 	txnStart position // where the current transaction starts
 	txnGTID  string
 	events   int // row events of the current transaction seen so far
@@ -40,6 +44,7 @@ type streamState struct {
 	committed    position  // after the last committed transaction
 	lastEmitted  position  // position of the last record queued
 	lastActivity time.Time // last record queued, for heartbeats
+	progressed   bool      // an event was read on this connection
 }
 
 // stream reads the binlog from start until ctx ends.
@@ -48,8 +53,18 @@ func (s *Source) stream(ctx context.Context, start position) error {
 		ServerID: uint32(s.cfg.ServerID), Flavor: s.flavor,
 		Host: s.cfg.Host, Port: uint16(s.cfg.Port), User: s.cfg.User, Password: s.cfg.Password.Value(),
 		ParseTime: false, TimestampStringLocation: time.UTC, UseDecimal: false,
-		HeartbeatPeriod: heartbeatPeriod(s.cfg.HeartbeatInterval), ReadTimeout: 3 * heartbeatPeriod(s.cfg.HeartbeatInterval),
-		MaxReconnectAttempts: 10, Logger: slog.New(quietHandler{s.log.Handler()}),
+		// MySQL's binary JSON printed as MySQL prints it, so the binlog and a
+		// snapshot query give the same text.
+		RenderJSONAsMySQLText: true,
+		// MariaDB 11.4+ writes 0 as the end position of events inside a
+		// transaction; go-mysql computes the real one.
+		FillZeroLogPos:  true,
+		HeartbeatPeriod: heartbeatPeriod(s.cfg.HeartbeatInterval),
+		ReadTimeout:     max(3*heartbeatPeriod(s.cfg.HeartbeatInterval), 10*time.Second),
+		// Reconnecting is run's job: go-mysql's own reconnect resumes from
+		// the GTID set before the last transaction and sends it again.
+		DisableRetrySync: true,
+		Logger:           slog.New(quietHandler{s.log.Handler()}),
 	}
 	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
@@ -77,7 +92,7 @@ func (s *Source) stream(ctx context.Context, start position) error {
 		streamer, err = syncer.StartSync(gomysql.Position{Name: start.File, Pos: start.Pos})
 	}
 	if err != nil {
-		return fmt.Errorf("start binlog replication: %w", err)
+		return &connectionLost{err: fmt.Errorf("start binlog replication: %w", err)}
 	}
 	s.log.Info("mysql source: streaming the binlog", "file", start.File, "pos", start.Pos, "gtids", start.GTIDs, "gtid_mode", s.useGTID)
 	for {
@@ -99,8 +114,9 @@ func (s *Source) stream(ctx context.Context, start position) error {
 				return fmt.Errorf("%w: the server refused to send the binlog from %s:%d (gtids %q): %v; "+
 					"set snapshot.mode=when_needed to take a new snapshot", errPurged, start.File, start.Pos, start.GTIDs, myErr)
 			}
-			return sdk.Retriable(fmt.Errorf("read binlog: %w", err))
+			return &connectionLost{err: fmt.Errorf("read binlog: %w", err), progressed: st.progressed}
 		}
+		st.progressed = true
 		if err := s.handle(ctx, st, ev); err != nil {
 			return err
 		}
@@ -143,46 +159,60 @@ func (s *Source) handle(ctx context.Context, st *streamState, ev *replication.Bi
 			st.committed.File, st.committed.Pos = st.file, uint32(e.Position)
 		}
 	case *replication.GTIDEvent:
+		gtid := ""
+		if h.EventType == replication.GTID_EVENT && !allZero(e.SID) {
+			next, err := e.GTIDNext()
+			if err != nil {
+				return fmt.Errorf("read gtid event: %w", err)
+			}
+			gtid = next.String()
+		} // an anonymous GTID (gtid_mode=OFF) names no transaction
+		s.beginTxn(st, startPos, h.Timestamp, gtid)
+	case *replication.GtidTaggedLogEvent:
 		next, err := e.GTIDNext()
 		if err != nil {
-			return fmt.Errorf("read gtid event: %w", err)
+			return fmt.Errorf("read tagged gtid event: %w", err)
 		}
 		s.beginTxn(st, startPos, h.Timestamp, next.String())
 	case *replication.MariadbGTIDEvent:
 		s.beginTxn(st, startPos, h.Timestamp, e.GTID.String())
-		if e.IsStandalone() || e.IsDDL() {
-			// A DDL or a non-transactional statement: no BEGIN, no XID;
-			// its query event ends it.
-			st.txnGTID = e.GTID.String()
-		}
+		// A DDL or a non-transactional statement has no BEGIN and no XID:
+		// its query event ends it.
+		st.body = !e.IsStandalone() && !e.IsDDL()
 	case *replication.QueryEvent:
 		query := strings.TrimSpace(string(e.Query))
-		switch strings.ToUpper(query) {
-		case "BEGIN":
+		switch upper := strings.ToUpper(query); {
+		case upper == "BEGIN":
 			if !st.inTxn {
 				s.beginTxn(st, startPos, h.Timestamp, "")
 			}
+			st.body = true
 			return nil
-		case "COMMIT":
+		case upper == "COMMIT" || upper == "ROLLBACK":
 			return s.commitTxn(st, h)
+		case st.inTxn && st.body:
+			// SAVEPOINT, ROLLBACK TO SAVEPOINT, XA …: inside the
+			// transaction, ending nothing.
+			return nil
 		}
-		// A statement: DDL most likely. It commits on its own.
+		// A statement that commits by itself: DDL most likely.
 		if !st.inTxn {
 			s.beginTxn(st, startPos, h.Timestamp, "")
+		}
+		if err := s.commitTxn(st, h); err != nil {
+			return err
 		}
 		if isDDL(query) {
 			db := string(e.Schema)
 			if db == "" || s.filter.database(db) {
-				rec, err := s.historyRecord(db, query, nil, st.txnStart, time.Unix(int64(h.Timestamp), 0))
+				rec, err := s.historyRecord(db, query, nil, st.committed, time.Unix(int64(h.Timestamp), 0))
 				if err != nil {
 					return err
 				}
-				if err := s.queue1(ctx, st, rec, st.txnStart); err != nil {
-					return err
-				}
+				return s.queue1(ctx, st, st.committed, rec)
 			}
 		}
-		return s.commitTxn(st, h)
+		return nil
 	case *replication.XIDEvent:
 		return s.commitTxn(st, h)
 	case *replication.TableMapEvent:
@@ -198,11 +228,15 @@ func (s *Source) handle(ctx context.Context, st *streamState, ev *replication.Bi
 		if prev := st.shapes[t.id()]; !t.sameShape(prev) {
 			st.shapes[t.id()] = t
 			if prev != nil || !st.resuming {
-				rec, err := s.historyRecord(t.DB, "", t, st.txnStart, time.Unix(int64(h.Timestamp), 0))
+				// Positioned before the transaction's next row event, so a
+				// restart resumes here without replaying the rows before.
+				pos := st.txnStart
+				pos.Event = st.events
+				rec, err := s.historyRecord(t.DB, "", t, pos, time.Unix(int64(h.Timestamp), 0))
 				if err != nil {
 					return err
 				}
-				return s.queue1(ctx, st, rec, st.txnStart)
+				return s.queue1(ctx, st, pos, rec)
 			}
 		}
 	case *replication.RowsEvent:
@@ -217,8 +251,18 @@ var ddlPattern = regexp.MustCompile(`(?is)^(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s
 
 func isDDL(q string) bool { return ddlPattern.MatchString(q) }
 
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Source) beginTxn(st *streamState, startPos, ts uint32, gtid string) {
 	st.inTxn = true
+	st.body = false
 	st.txnStart = position{File: st.file, Pos: startPos, TsSec: int64(ts)}
 	if st.gtids != nil {
 		st.txnStart.GTIDs = st.gtids.String()
@@ -241,7 +285,7 @@ func (s *Source) commitTxn(st *streamState, h *replication.EventHeader) error {
 			return fmt.Errorf("gtid %s: %w", st.txnGTID, err)
 		}
 	}
-	st.inTxn = false
+	st.inTxn, st.body = false, false
 	st.txnGTID = ""
 	st.resuming, st.skipEvents, st.skipRows = false, 0, 0
 	st.committed = position{File: st.file, Pos: h.LogPos, TsSec: int64(h.Timestamp)}
@@ -303,10 +347,8 @@ func (s *Source) rows(ctx context.Context, st *streamState, h *replication.Event
 			// stream: the event goes to the dead-letter topic with why.
 			recs = []sdk.Record{s.faulty(t, op, e.Rows[i:i+step], src, pos, err)}
 		}
-		for _, rec := range recs {
-			if err := s.queue1(ctx, st, rec, pos); err != nil {
-				return err
-			}
+		if err := s.queue1(ctx, st, pos, recs...); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -369,11 +411,12 @@ func (s *Source) faulty(t *table, op string, rows [][]any, src sourceInfo, pos p
 	}
 }
 
-// queue1 queues a record read at pos.
-func (s *Source) queue1(ctx context.Context, st *streamState, r sdk.Record, pos position) error {
-	if err := s.emit(ctx, r); err != nil {
+// queue1 queues the records read at pos, which reach Kafka in one batch.
+func (s *Source) queue1(ctx context.Context, st *streamState, pos position, recs ...sdk.Record) error {
+	if err := s.emit(ctx, recs...); err != nil {
 		return err
 	}
+	s.resume = pos
 	st.lastEmitted = pos
 	st.lastActivity = time.Now()
 	return nil
@@ -383,7 +426,9 @@ func (s *Source) queue1(ctx context.Context, st *streamState, r sdk.Record, pos 
 // last record queued (changes of tables not captured, or none at all) and
 // the heartbeat interval passed, so the stored position keeps up.
 func (s *Source) maybeHeartbeat(ctx context.Context, st *streamState) error {
-	if s.cfg.HeartbeatInterval <= 0 || st.inTxn || time.Since(st.lastActivity) < s.cfg.HeartbeatInterval {
+	// Not while resuming either: st.committed lacks the skip counts of the
+	// transaction being resumed until it has been read again.
+	if s.cfg.HeartbeatInterval <= 0 || st.inTxn || st.resuming || time.Since(st.lastActivity) < s.cfg.HeartbeatInterval {
 		return nil
 	}
 	if st.committed == st.lastEmitted {
@@ -397,5 +442,5 @@ func (s *Source) maybeHeartbeat(ctx context.Context, st *streamState) error {
 		Topic: s.cfg.HeartbeatPrefix + "." + s.cfg.Prefix, Key: key, Value: value, Partition: -1, Timestamp: now,
 		Position: st.committed.sdk(s.cfg.Prefix),
 	}
-	return s.queue1(ctx, st, rec, st.committed)
+	return s.queue1(ctx, st, st.committed, rec)
 }

@@ -92,6 +92,7 @@ func TestResumeMidTransaction(t *testing.T) {
 			srv.exec(t,
 				"BEGIN",
 				"INSERT INTO app.t VALUES (1,1),(2,1),(3,1)",
+				"SAVEPOINT half", // inside the transaction: ends nothing
 				"UPDATE app.t SET v = 2",
 				"INSERT INTO app.t VALUES (4,1)",
 				"COMMIT",
@@ -169,4 +170,63 @@ func TestHeartbeatsAdvanceThePosition(t *testing.T) {
 	if e := readEvents(t, s, 1)[0]; e.Key != `{"id":2}` {
 		t.Fatalf("after resuming from the heartbeat, first event %s", e.Key)
 	}
+}
+
+// The records of one row change (a delete and its tombstone; the delete,
+// tombstone and create of a primary-key change) come in one Read, so a batch
+// never ends between records that share a position.
+func TestRecordsOfOneRowStayInOneBatch(t *testing.T) {
+	srv := startServer(t)
+	srv.exec(t, "CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY)")
+	s := openSource(t, srv.config("snapshot.mode", "never", "max.batch.size", "1"))
+	srv.exec(t, "INSERT INTO app.t VALUES (1)", "UPDATE app.t SET id = 2", "DELETE FROM app.t")
+	var batches [][]string
+	deadline := time.Now().Add(20 * time.Second)
+	for len(batches) < 3 && time.Now().Before(deadline) {
+		recs, err := s.Read(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b []string
+		for _, r := range recs {
+			if r.Topic == "srv.app.t" {
+				b = append(b, string(r.Key)+fmt.Sprint(r.Value != nil))
+			}
+		}
+		if len(b) > 0 {
+			batches = append(batches, b)
+		}
+	}
+	want := `[[{"id":1}true] [{"id":1}true {"id":1}false {"id":2}true] [{"id":2}true {"id":2}false]]`
+	if fmt.Sprint(batches) != want {
+		t.Fatalf("batches %v, want %s", batches, want)
+	}
+}
+
+// A binlog connection killed on the server is re-established from the last
+// event read: nothing is lost and nothing sent twice.
+func TestReconnectAfterTheConnectionIsKilled(t *testing.T) {
+	srv := startServer(t)
+	srv.exec(t, "CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY)")
+	s := openSource(t, srv.config("snapshot.mode", "never", "tombstones.on.delete", "false"))
+	srv.exec(t, "INSERT INTO app.t VALUES (1)", "INSERT INTO app.t VALUES (2)")
+	readEvents(t, s, 2)
+	killed := 0
+	for _, row := range srv.query(t, "SHOW PROCESSLIST") {
+		if len(row) > 4 && row[4] == "Binlog Dump" {
+			srv.exec(t, "KILL "+row[0])
+			killed++
+		}
+	}
+	if killed != 1 {
+		t.Fatalf("killed %d binlog dump connections, want 1", killed)
+	}
+	srv.exec(t, "INSERT INTO app.t VALUES (3)", "BEGIN", "INSERT INTO app.t VALUES (4)", "INSERT INTO app.t VALUES (5)", "COMMIT")
+	got := readEvents(t, s, 3)
+	for i, e := range got {
+		if e.Key != fmt.Sprintf(`{"id":%d}`, i+3) {
+			t.Fatalf("after the reconnect event %d has key %s, want id %d", i, e.Key, i+3)
+		}
+	}
+	expectQuiet(t, s, 500*time.Millisecond)
 }
