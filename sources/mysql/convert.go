@@ -86,7 +86,11 @@ func (cv converter) value(c *column, raw any) (any, error) {
 		}
 		return s, nil
 	case kindBinary, kindGeometry:
-		return cv.binary(bytesOf(raw)), nil
+		b := bytesOf(raw)
+		if len(b) < c.fixedLen {
+			b = append(b, make([]byte, c.fixedLen-len(b))...)
+		}
+		return cv.binary(b), nil
 	case kindEnum:
 		return enumValue(c, raw)
 	case kindSet:

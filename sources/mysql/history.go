@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -75,10 +76,12 @@ func rewriteSnapshotFlag(r *sdk.Record, flag string) error {
 		return err
 	}
 	e.Source.Snapshot = flag
-	v, err := json.Marshal(e)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as every other event: "<" stays "<"
+	if err := enc.Encode(e); err != nil {
 		return err
 	}
-	r.Value = v
+	r.Value = bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 	return nil
 }

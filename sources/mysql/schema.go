@@ -55,6 +55,9 @@ type column struct {
 	// charset is set on text columns of the binlog whose bytes are not
 	// UTF-8 (latin1, gbk); snapshot queries get every text as UTF-8.
 	charset string
+	// fixedLen is the length of a BINARY(n) column of the binlog, which
+	// drops the trailing zero bytes a snapshot query returns.
+	fixedLen int
 }
 
 // table is a captured table's schema at some binlog position.
@@ -141,7 +144,9 @@ func columnFromInfo(ic infoColumn) (column, error) {
 	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection":
 		c.kind = kindGeometry
 	default:
-		return c, fmt.Errorf("column %s: type %s is not supported", ic.name, ic.dataType)
+		// UUID, INET4/6, VECTOR …: their bytes, base64, rather than no
+		// snapshot at all.
+		c.kind = kindBinary
 	}
 	return c, nil
 }
@@ -251,6 +256,9 @@ func tableFromMap(ev *replication.TableMapEvent) (*table, error) {
 				c.kind, c.Type = kindBinary, "VARBINARY"
 			}
 			c.charset = collationCharsets[coll]
+			if typ == gomysql.MYSQL_TYPE_STRING && c.kind == kindBinary {
+				c.fixedLen = stringLength(meta)
+			}
 		case gomysql.MYSQL_TYPE_JSON:
 			c.kind, c.Type = kindJSON, "JSON"
 		case gomysql.MYSQL_TYPE_ENUM:
@@ -270,6 +278,19 @@ func tableFromMap(ev *replication.TableMapEvent) (*table, error) {
 		t.PK = append(t.PK, int(pk))
 	}
 	return t, nil
+}
+
+// stringLength is the declared byte length of a CHAR/BINARY column, from
+// its table-map metadata (MySQL's Field_string::do_save_field_metadata).
+func stringLength(meta uint16) int {
+	if meta < 256 {
+		return int(meta)
+	}
+	b0, b1 := meta>>8, meta&0xff
+	if b0&0x30 != 0x30 {
+		return int(b1 | ((b0&0x30)^0x30)<<4)
+	}
+	return int(b1)
 }
 
 // fsp is the fractional-second precision of a temporal binlog column.

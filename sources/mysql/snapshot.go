@@ -244,28 +244,37 @@ func quoteName(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") 
 // readTable emits an op "r" event per row, in primary-key order.
 func (s *Source) readTable(ctx context.Context, conn *client.Conn, t *table, pos position, emit func(sdk.Record) error) (int, error) {
 	cols := make([]string, len(t.Columns))
+	selected := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = quoteName(c.Name)
+		selected[i] = cols[i]
+		if c.kind == kindFloat {
+			// The text protocol prints a FLOAT with 6 digits; as a double
+			// it keeps every bit the binlog has.
+			selected[i] = "(" + cols[i] + " + 0e0)"
+		}
 	}
-	from := "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteName(t.DB) + "." + quoteName(t.Name)
+	from := "SELECT " + strings.Join(selected, ", ") + " FROM " + quoteName(t.DB) + "." + quoteName(t.Name)
 	src := sourceInfo{Version: Version, Connector: "mysql", Name: s.cfg.Prefix, Snapshot: "true", DB: t.DB, Table: t.Name,
 		File: pos.File, Pos: pos.Pos, ServerID: 0}
 	rows := 0
 	handle := func(raw []any) error {
-		after, err := s.conv.rowObject(t, raw)
-		if err != nil {
-			return err
-		}
+		rows++
 		now := time.Now()
 		src.TsMs = now.UnixMilli()
+		after, err := s.conv.rowObject(t, raw)
+		if err != nil {
+			// A value that does not convert must not stop the snapshot:
+			// the row goes to the dead-letter topic with why.
+			return emit(s.faulty(t, "r", [][]any{raw}, src, pos, err))
+		}
 		r, err := changeRecord(s.cfg.Prefix, t, "r", nil, after, src, pos.sdk(s.cfg.Prefix), now)
 		if err != nil {
 			return err
 		}
-		rows++
 		return emit(r)
 	}
-	if len(t.PK) == 0 {
+	if len(t.PK) == 0 || !pageable(t) {
 		var result gomysql.Result
 		return rows, conn.ExecuteSelectStreaming(from, &result, func(row []gomysql.FieldValue) error {
 			if err := ctx.Err(); err != nil {
@@ -306,6 +315,19 @@ func (s *Source) readTable(ctx context.Context, conn *client.Conn, t *table, pos
 			return rows, nil
 		}
 	}
+}
+
+// pageable says whether the primary key can page the table: ENUM and SET
+// sort by member index but compare as text, and a FLOAT literal may not
+// round-trip, so such keys would skip or repeat rows.
+func pageable(t *table) bool {
+	for _, c := range t.PK {
+		switch t.Columns[c].kind {
+		case kindEnum, kindSet, kindFloat, kindDouble:
+			return false
+		}
+	}
+	return true
 }
 
 func rowValues(row []gomysql.FieldValue) []any {
