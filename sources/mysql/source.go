@@ -36,8 +36,8 @@ type Source struct {
 	// queue holds groups of records that must reach Kafka in one batch: the
 	// records of one row change share a position (a delete and its
 	// tombstone), so a batch must not end between them.
-	queue  chan []sdk.Record
-	errc   chan error
+	queue chan []sdk.Record
+	errc  chan error
 	// resume is where streaming starts again after a lost connection: the
 	// position of the last record queued.
 	resume position
