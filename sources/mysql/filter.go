@@ -10,14 +10,21 @@ import (
 var systemDatabases = map[string]bool{"mysql": true, "sys": true, "information_schema": true, "performance_schema": true}
 
 // filter decides which tables are captured, with Debezium's semantics: each
-// list holds regular expressions matched against the whole name, an include
-// list wins over its exclude list, and databases filter before tables.
+// list holds regular expressions matched case-insensitively against the
+// whole name, a list is either include or exclude, and databases filter
+// before tables.
 type filter struct {
 	includeDB, excludeDB, includeTable, excludeTable []*regexp.Regexp
 }
 
 func newFilter(c *Config) (*filter, error) {
 	f := &filter{}
+	if len(c.IncludeDatabases) > 0 && len(c.ExcludeDatabases) > 0 {
+		return nil, fmt.Errorf("set database.include.list or database.exclude.list, not both")
+	}
+	if len(c.IncludeTables) > 0 && len(c.ExcludeTables) > 0 {
+		return nil, fmt.Errorf("set table.include.list or table.exclude.list, not both")
+	}
 	for _, l := range []struct {
 		key      string
 		patterns []string
@@ -33,7 +40,7 @@ func newFilter(c *Config) (*filter, error) {
 			if p == "" {
 				continue
 			}
-			re, err := regexp.Compile("^(?:" + p + ")$")
+			re, err := regexp.Compile("(?i)^(?:" + p + ")$") // case-insensitive, as Debezium
 			if err != nil {
 				return nil, fmt.Errorf("%s: %q is not a regular expression: %w", l.key, p, err)
 			}
