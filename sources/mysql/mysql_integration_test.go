@@ -64,4 +64,3 @@ func TestMySQLServer(t *testing.T) {
 		srv.exec(t, "DELETE FROM tributary_it.t WHERE id = 3")
 	}
 }
-
