@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -107,28 +106,6 @@ func FuzzConvert(f *testing.F) {
 					t.Fatalf("kind %v value %q converted to %#v which does not encode: %v", c.kind, s, v, err)
 				}
 			}
-		}
-	})
-}
-
-// FuzzAppendString checks the hand-written JSON string encoder against
-// encoding/json: its output is valid JSON that reads back as the input (with
-// invalid UTF-8 replaced, as encoding/json does).
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", `quote " back \ slash`, "line\nfeed\ttab\x00nul", "emoji 😀", "\xff\xfe bad", "\u2028\u2029"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		out := appendString(nil, s)
-		var back string
-		if err := json.Unmarshal(out, &back); err != nil {
-			t.Fatalf("appendString(%q) = %s, not valid JSON: %v", s, out, err)
-		}
-		want, _ := json.Marshal(s)
-		var wantBack string
-		_ = json.Unmarshal(want, &wantBack)
-		if back != wantBack {
-			t.Fatalf("appendString(%q) reads back as %q, encoding/json gives %q", s, back, wantBack)
 		}
 	})
 }

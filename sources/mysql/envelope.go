@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tributarydata/tributary/plugins/sdk"
 )
@@ -37,7 +36,7 @@ func (o *object) appendJSON(b []byte) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, n)
+		b = sdk.AppendJSONString(b, n)
 		b = append(b, ':')
 		var err error
 		if b, err = appendValue(b, o.values[i]); err != nil {
@@ -52,7 +51,7 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:
-		return appendString(b, v), nil
+		return sdk.AppendJSONString(b, v), nil
 	case int64:
 		return strconv.AppendInt(b, v, 10), nil
 	case uint64:
@@ -66,56 +65,6 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	}
 	return append(b, j...), nil
 }
-
-// appendString writes s as a JSON string, escaping as encoding/json does
-// (minus its HTML escaping, which JSON does not need).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			if r == utf8.RuneError {
-				b = append(b, `\ufffd`...)
-			} else {
-				b = append(b, `\u202`...)
-				b = append(b, hexDigits[r&0xf])
-			}
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-const hexDigits = "0123456789abcdef"
 
 // sourceInfo is the "source" block of a change event.
 type sourceInfo struct {
@@ -184,29 +133,29 @@ func keyOf(t *table, row *object) ([]byte, error) {
 // appendSource writes the source block by hand, for the same reason.
 func appendSource(b []byte, src *sourceInfo) []byte {
 	b = append(b, `{"version":`...)
-	b = appendString(b, src.Version)
+	b = sdk.AppendJSONString(b, src.Version)
 	b = append(b, `,"connector":`...)
-	b = appendString(b, src.Connector)
+	b = sdk.AppendJSONString(b, src.Connector)
 	b = append(b, `,"name":`...)
-	b = appendString(b, src.Name)
+	b = sdk.AppendJSONString(b, src.Name)
 	b = append(b, `,"ts_ms":`...)
 	b = strconv.AppendInt(b, src.TsMs, 10)
 	b = append(b, `,"snapshot":`...)
-	b = appendString(b, src.Snapshot)
+	b = sdk.AppendJSONString(b, src.Snapshot)
 	b = append(b, `,"db":`...)
-	b = appendString(b, src.DB)
+	b = sdk.AppendJSONString(b, src.DB)
 	b = append(b, `,"sequence":null,"table":`...)
-	b = appendString(b, src.Table)
+	b = sdk.AppendJSONString(b, src.Table)
 	b = append(b, `,"server_id":`...)
 	b = strconv.AppendUint(b, uint64(src.ServerID), 10)
 	b = append(b, `,"gtid":`...)
 	if src.GTID != nil {
-		b = appendString(b, *src.GTID)
+		b = sdk.AppendJSONString(b, *src.GTID)
 	} else {
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"file":`...)
-	b = appendString(b, src.File)
+	b = sdk.AppendJSONString(b, src.File)
 	b = append(b, `,"pos":`...)
 	b = strconv.AppendUint(b, uint64(src.Pos), 10)
 	b = append(b, `,"row":`...)
@@ -236,7 +185,7 @@ func changeRecord(prefix string, t *table, op string, before, after *object, src
 	value = append(value, `,"source":`...)
 	value = appendSource(value, &src)
 	value = append(value, `,"op":`...)
-	value = appendString(value, op)
+	value = sdk.AppendJSONString(value, op)
 	value = append(value, `,"ts_ms":`...)
 	value = strconv.AppendInt(value, now.UnixMilli(), 10)
 	value = append(value, `,"transaction":null}`...)

@@ -4,7 +4,8 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/tributarydata/tributary/plugins/sdk"
 )
 
 // appendNumber writes n as JSON: integers as digits, other numbers in the
@@ -29,7 +30,7 @@ func (e *event) appendJSON(dst []byte) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, f.name)
+		dst = sdk.AppendJSONString(dst, f.name)
 		dst = append(dst, ':')
 		switch {
 		case f.kind == kindTime:
@@ -41,23 +42,23 @@ func (e *event) appendJSON(dst []byte) []byte {
 		case f.kind == kindRaw:
 			dst = append(dst, f.val...)
 		default:
-			dst = appendJSONBytes(dst, f.val)
+			dst = sdk.AppendJSONBytes(dst, f.val)
 		}
 	}
 	if e.hasParams {
 		if len(e.fields) > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, paramsField)
+		dst = sdk.AppendJSONString(dst, paramsField)
 		dst = append(dst, ":{"...)
 		for i, p := range e.params {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONBytes(dst, p.key)
+			dst = sdk.AppendJSONBytes(dst, p.key)
 			dst = append(dst, ':')
 			if len(p.vals) == 1 {
-				dst = appendJSONBytes(dst, p.vals[0])
+				dst = sdk.AppendJSONBytes(dst, p.vals[0])
 				continue
 			}
 			dst = append(dst, '[')
@@ -65,62 +66,11 @@ func (e *event) appendJSON(dst []byte) []byte {
 				if j > 0 {
 					dst = append(dst, ',')
 				}
-				dst = appendJSONBytes(dst, v)
+				dst = sdk.AppendJSONBytes(dst, v)
 			}
 			dst = append(dst, ']')
 		}
 		dst = append(dst, '}')
 	}
 	return append(dst, '}')
-}
-
-const hexDigits = "0123456789abcdef"
-
-func appendJSONString(dst []byte, s string) []byte {
-	return appendJSONBytes(dst, []byte(s))
-}
-
-// appendJSONBytes writes s, valid UTF-8, as a JSON string. Unlike
-// encoding/json it does not escape <, > and &: records are data, not HTML.
-func appendJSONBytes(dst, s []byte) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			// Valid UTF-8 is copied as is; the rare invalid byte (a value the
-			// caller did not check) becomes U+FFFD, as encoding/json does.
-			r, size := utf8.DecodeRune(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, `\ufffd`...)
-				i++
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		if c >= 0x20 && c != '"' && c != '\\' {
-			i++
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
