@@ -3,16 +3,14 @@ package worker_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tributarydata/tributary/bus/broker"
 	"github.com/tributarydata/tributary/bus/broker/brokertest"
-	"github.com/tributarydata/tributary/bus/metrics"
 	"github.com/tributarydata/tributary/bus/worker"
+	"github.com/tributarydata/tributary/bus/worker/workertest"
 	"github.com/tributarydata/tributary/sources/datagen"
 )
 
@@ -21,10 +19,6 @@ const testSession = 6 * time.Second // kfake's minimum group session
 // clusterWorker starts a worker of group "c" on broker b.
 func clusterWorker(ctx context.Context, t *testing.T, b *broker.Broker, id string, adjust func(*worker.Config)) *worker.Worker {
 	t.Helper()
-	reg, err := worker.NewRegistry(datagen.Plugin)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := worker.DefaultConfig()
 	cfg.Kafka = brokertest.Client(b)
 	cfg.Group = "c"
@@ -37,23 +31,7 @@ func clusterWorker(ctx context.Context, t *testing.T, b *broker.Broker, id strin
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	level := slog.LevelWarn
-	switch os.Getenv("TRIBUTARY_TEST_LOG") {
-	case "info":
-		level = slog.LevelInfo
-	case "debug":
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("test", t.Name())
-	w, err := worker.New(cfg, reg, log, metrics.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
-	return w
+	return workertest.Start(ctx, t, cfg, datagen.Plugin)
 }
 
 func createGenerators(ctx context.Context, t *testing.T, w *worker.Worker, prefix string, n int) {

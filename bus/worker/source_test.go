@@ -10,6 +10,7 @@ import (
 
 	"github.com/tributarydata/tributary/bus/broker/brokertest"
 	"github.com/tributarydata/tributary/bus/worker"
+	"github.com/tributarydata/tributary/bus/worker/workertest"
 	"github.com/tributarydata/tributary/plugins/sdk"
 	"github.com/tributarydata/tributary/sources/datagen"
 )
@@ -21,7 +22,7 @@ func TestSourceTaskStoresPositionsAfterDelivery(t *testing.T) {
 		t.Run(fmt.Sprintf("exactly.once.source=%v", exactlyOnce), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			w := startWorker(ctx, t, func(c *worker.Config) { c.ExactlyOnceSource = exactlyOnce }, datagen.Plugin)
+			w := workertest.StartAlone(ctx, t, func(c *worker.Config) { c.ExactlyOnceSource = exactlyOnce }, datagen.Plugin)
 			cfg := w.Config()
 			const n = 500
 			if _, _, err := w.PutConnectorConfig(ctx, "gen", map[string]string{
@@ -99,7 +100,7 @@ var faultyPlugin = sdk.Plugin{
 func TestSourceFaultsGoToTheDeadLetterTopic(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	w := startWorker(ctx, t, nil, faultyPlugin)
+	w := workertest.StartAlone(ctx, t, nil, faultyPlugin)
 	cfg := w.Config()
 	if _, _, err := w.PutConnectorConfig(ctx, "tolerant", map[string]string{
 		"connector.class": faultyPlugin.Class, "topic": "good", "count": "30",

@@ -5,14 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/tributarydata/tributary/bus/broker/brokertest"
-	"github.com/tributarydata/tributary/bus/metrics"
 	"github.com/tributarydata/tributary/bus/worker"
+	"github.com/tributarydata/tributary/bus/worker/workertest"
 	"github.com/tributarydata/tributary/plugins/sdk"
 )
 
@@ -50,7 +48,7 @@ var upperPlugin = sdk.Plugin{
 func TestTransformTaskExactlyOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	w := startWorker(ctx, t, nil, upperPlugin)
+	w := workertest.StartAlone(ctx, t, nil, upperPlugin)
 	client := w.Config().Kafka
 
 	brokertest.Produce(t, client.Bootstrap(), "words", "alpha", "poison", "drop", "beta")
@@ -83,31 +81,4 @@ func TestTransformTaskExactlyOnce(t *testing.T) {
 	if err != nil || st.Tasks[0].State.State != worker.StateRunning {
 		t.Fatalf("status %+v %v, want the task RUNNING", st, err)
 	}
-}
-
-// startWorker runs an in-process worker with plugins against a fresh
-// embedded broker; adjust, when set, changes its config first.
-func startWorker(ctx context.Context, t *testing.T, adjust func(*worker.Config), plugins ...sdk.Plugin) *worker.Worker {
-	t.Helper()
-	b := brokertest.Start(t)
-	reg, err := worker.NewRegistry(plugins...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := worker.DefaultConfig()
-	cfg.Kafka = brokertest.Client(b)
-	cfg.Listen = "127.0.0.1:0"
-	if adjust != nil {
-		adjust(&cfg)
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w, err := worker.New(cfg, reg, log, metrics.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
-	return w
 }

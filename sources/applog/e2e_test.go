@@ -6,45 +6,23 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tributarydata/tributary/bus/broker/brokertest"
-	"github.com/tributarydata/tributary/bus/metrics"
 	"github.com/tributarydata/tributary/bus/worker"
+	"github.com/tributarydata/tributary/bus/worker/workertest"
 )
 
 // startWorker runs an in-process worker with the collector against a fresh
 // embedded broker; adjust, when set, changes its config first.
 func startWorker(ctx context.Context, t testing.TB, adjust func(*worker.Config)) *worker.Worker {
 	t.Helper()
-	b := brokertest.Start(t)
-	reg, err := worker.NewRegistry(Plugin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := worker.DefaultConfig()
-	cfg.Kafka = brokertest.Client(b)
-	cfg.Listen = "127.0.0.1:0"
-	if adjust != nil {
-		adjust(&cfg)
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w, err := worker.New(cfg, reg, log, metrics.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
-	return w
+	return workertest.StartAlone(ctx, t, adjust, Plugin)
 }
 
 // freeAddr returns a loopback address with a port free a moment ago: the

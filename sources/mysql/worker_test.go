@@ -4,16 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
 
 	"github.com/tributarydata/tributary/bus/broker/brokertest"
-	"github.com/tributarydata/tributary/bus/metrics"
-	"github.com/tributarydata/tributary/bus/worker"
+	"github.com/tributarydata/tributary/bus/worker/workertest"
 	"github.com/tributarydata/tributary/deployments/local"
 	"github.com/tributarydata/tributary/sources/mysql"
 )
@@ -32,7 +29,7 @@ func TestRestartsMidStreamLoseAndRepeatNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Stop()
+	t.Cleanup(db.Stop) // after the worker closes (cleanups run last-in first-out)
 	conn, err := client.Connect(db.Addr(), db.User, db.Password, "")
 	if err != nil {
 		t.Fatal(err)
@@ -50,22 +47,8 @@ func TestRestartsMidStreamLoseAndRepeatNothing(t *testing.T) {
 		exec(fmt.Sprintf("INSERT INTO school.registrations VALUES (%d, 's%d')", i, i))
 	}
 
-	b := brokertest.Start(t)
-	reg, err := worker.NewRegistry(mysql.Plugin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := worker.DefaultConfig()
-	cfg.Kafka = brokertest.Client(b)
-	cfg.Listen = "127.0.0.1:0"
-	w, err := worker.New(cfg, reg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), metrics.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := workertest.StartAlone(ctx, t, nil, mysql.Plugin)
+	cfg := w.Config()
 	if _, _, err := w.PutConnectorConfig(ctx, "school-cdc", map[string]string{
 		"connector.class": mysql.Plugin.Class, "database.hostname": "127.0.0.1", "database.port": fmt.Sprint(db.Port),
 		"database.user": db.User, "database.password": db.Password, "topic.prefix": "edu",
