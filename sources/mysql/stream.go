@@ -42,7 +42,6 @@ type streamState struct {
 	resuming             bool
 
 	committed    position  // after the last committed transaction
-	lastEmitted  position  // position of the last record queued
 	lastActivity time.Time // last record queued, for heartbeats
 	progressed   bool      // an event was read on this connection
 }
@@ -75,7 +74,6 @@ func (s *Source) stream(ctx context.Context, start position) error {
 		committed:    position{File: start.File, Pos: start.Pos, GTIDs: start.GTIDs, TsSec: start.TsSec},
 		lastActivity: time.Now(),
 	}
-	st.lastEmitted = st.committed
 	var (
 		streamer *replication.BinlogStreamer
 		err      error
@@ -417,7 +415,6 @@ func (s *Source) queue1(ctx context.Context, st *streamState, pos position, recs
 		return err
 	}
 	s.resume = pos
-	st.lastEmitted = pos
 	st.lastActivity = time.Now()
 	return nil
 }
@@ -431,7 +428,7 @@ func (s *Source) maybeHeartbeat(ctx context.Context, st *streamState) error {
 	if s.cfg.HeartbeatInterval <= 0 || st.inTxn || st.resuming || time.Since(st.lastActivity) < s.cfg.HeartbeatInterval {
 		return nil
 	}
-	if st.committed == st.lastEmitted {
+	if st.committed == s.resume { // the last record queued is already there
 		st.lastActivity = time.Now()
 		return nil
 	}
