@@ -1,0 +1,367 @@
+package row
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tributarydata/tributary/bus/record"
+)
+
+// Convert turns a decoded JSON value (as record.DecodeObject gives it: nil,
+// bool, json.Number, string, map[string]any or []any) into the Go value of the
+// column's kind (see Kind). Numbers given as strings are accepted, as JSON
+// producers often quote them; numbers read as timestamps are epoch
+// milliseconds (ConvertEpoch takes another unit) and as dates days since the
+// epoch, as Debezium writes them. nil stays nil (NULL).
+func (c *Column) Convert(v any) (any, error) { return c.ConvertEpoch(v, time.Millisecond) }
+
+// ConvertEpoch is Convert reading numeric timestamps in epochUnit.
+func (c *Column) ConvertEpoch(v any, epochUnit time.Duration) (any, error) {
+	if v == nil {
+		if c.NotNull {
+			return nil, fmt.Errorf("column %s is NOT NULL but the value is null", c.Name)
+		}
+		return nil, nil
+	}
+	out, err := c.convert(v, epochUnit)
+	if err != nil {
+		return nil, fmt.Errorf("column %s (%s): %w", c.Name, c.SQLType, err)
+	}
+	return out, nil
+}
+
+func (c *Column) convert(v any, epochUnit time.Duration) (any, error) {
+	switch c.Kind {
+	case KindString:
+		s, err := asText(v)
+		if err != nil {
+			return nil, err
+		}
+		if c.Length > 0 {
+			if n := utf8.RuneCountInString(s); n > c.Length {
+				return nil, fmt.Errorf("value of %d characters is longer than %d", n, c.Length)
+			}
+		}
+		return s, nil
+	case KindBool:
+		return asBool(v)
+	case KindInt:
+		return c.asInt(v)
+	case KindFloat:
+		return asFloat(v)
+	case KindDecimal:
+		return asDecimal(v)
+	case KindDate:
+		return asDate(v)
+	case KindTimestamp, KindTimestampTZ:
+		return asTimestamp(v, epochUnit)
+	case KindJSON:
+		return asJSON(v)
+	case KindBytes:
+		return asBytes(v)
+	}
+	return nil, fmt.Errorf("unknown kind %v", c.Kind)
+}
+
+// describe names a JSON value's type for error messages; values themselves
+// are never quoted, since they may be personal data.
+func describe(v any) string {
+	switch v.(type) {
+	case bool:
+		return "a boolean"
+	case json.Number, float64, float32, int, int64, int32:
+		return "a number"
+	case string:
+		return "a string"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	}
+	return fmt.Sprintf("a %T", v)
+}
+
+func wrongType(v any, want string) error {
+	return fmt.Errorf("got %s, want %s", describe(v), want)
+}
+
+// asText renders scalars as their JSON text (numbers exactly) and objects or
+// arrays as compact JSON, so nothing is lost when a string column holds them.
+func asText(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case json.Number:
+		return x.String(), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case map[string]any, []any:
+		b, err := record.Encode(x)
+		return string(b), err
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case int:
+		return strconv.Itoa(x), nil
+	}
+	return "", wrongType(v, "text")
+}
+
+func asBool(v any) (any, error) {
+	switch x := v.(type) {
+	case bool:
+		return x, nil
+	case json.Number:
+		switch x {
+		case "0":
+			return false, nil
+		case "1":
+			return true, nil
+		}
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "true", "t", "1", "yes", "y":
+			return true, nil
+		case "false", "f", "0", "no", "n":
+			return false, nil
+		}
+	}
+	return nil, wrongType(v, "a boolean (true/false, 1/0)")
+}
+
+func numberText(v any) (string, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		return x.String(), true
+	case string:
+		s := strings.TrimSpace(x)
+		return s, s != ""
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case int:
+		return strconv.Itoa(x), true
+	}
+	return "", false
+}
+
+// asInt accepts integers, and decimals whose fraction is zero ("3.0", 1e3),
+// and checks the column's range, so an overflow is this record's error rather
+// than a failed batch.
+func (c *Column) asInt(v any) (any, error) {
+	s, ok := numberText(v)
+	if !ok {
+		return nil, wrongType(v, "an integer")
+	}
+	bits := c.Bits
+	if bits == 0 {
+		bits = 64
+	}
+	if c.Unsigned {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			r, ok := integralRat(s)
+			if !ok || !r.IsInt() || r.Sign() < 0 || !r.Num().IsUint64() {
+				return nil, fmt.Errorf("%q is not an unsigned integer", clip(s))
+			}
+			n = r.Num().Uint64()
+		}
+		if bits < 64 && n >= 1<<bits {
+			return nil, fmt.Errorf("%d is out of range for %d-bit unsigned", n, bits)
+		}
+		if n > math.MaxInt64 {
+			// Beyond int64: kept as exact decimal text, which both
+			// PostgreSQL's numeric and MySQL's BIGINT UNSIGNED accept.
+			return strconv.FormatUint(n, 10), nil
+		}
+		return int64(n), nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		r, ok := integralRat(s)
+		if !ok || !r.IsInt() || !r.Num().IsInt64() {
+			return nil, fmt.Errorf("%q is not an integer in range", clip(s))
+		}
+		n = r.Num().Int64()
+	}
+	if bits < 64 && (n < -(1<<(bits-1)) || n >= 1<<(bits-1)) {
+		return nil, fmt.Errorf("%d is out of range for %d-bit integer", n, bits)
+	}
+	return n, nil
+}
+
+// integralRat parses decimal or exponent notation exactly.
+func integralRat(s string) (*big.Rat, bool) {
+	if len(s) > 400 {
+		return nil, false
+	}
+	r, ok := new(big.Rat).SetString(s)
+	return r, ok
+}
+
+// clip bounds a value quoted in an error message.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+func asFloat(v any) (any, error) {
+	s, ok := numberText(v)
+	if !ok {
+		return nil, wrongType(v, "a number")
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			return nil, fmt.Errorf("%q is out of range for a double", clip(s))
+		}
+		switch strings.ToLower(s) {
+		case "nan":
+			return math.NaN(), nil
+		case "inf", "+inf", "infinity", "+infinity":
+			return math.Inf(1), nil
+		case "-inf", "-infinity":
+			return math.Inf(-1), nil
+		}
+		return nil, fmt.Errorf("%q is not a number", clip(s))
+	}
+	return f, nil
+}
+
+// asDecimal keeps the number's text exactly, after checking it is one.
+func asDecimal(v any) (any, error) {
+	s, ok := numberText(v)
+	if !ok {
+		return nil, wrongType(v, "a decimal number")
+	}
+	if _, ok := integralRat(s); !ok {
+		return nil, fmt.Errorf("%q is not a decimal number", clip(s))
+	}
+	return s, nil
+}
+
+var dateLayouts = []string{time.DateOnly, "2006/01/02", "20060102"}
+
+func asDate(v any) (any, error) {
+	if s, ok := v.(string); ok {
+		s = strings.TrimSpace(s)
+		for _, layout := range dateLayouts {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t, nil
+			}
+		}
+		if t, err := parseTimestampText(s); err == nil {
+			y, m, d := t.Date()
+			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+		}
+		return nil, fmt.Errorf("%q is not a date (YYYY-MM-DD)", clip(s))
+	}
+	if n, ok := v.(json.Number); ok {
+		days, err := n.Int64()
+		if err != nil || days < -1e7 || days > 1e7 {
+			return nil, fmt.Errorf("%q is not a day number", clip(n.String()))
+		}
+		return time.Unix(days*86400, 0).UTC(), nil
+	}
+	return nil, wrongType(v, "a date")
+}
+
+// timestampLayouts are tried in order on text; zone-less text is UTC.
+var timestampLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999 -0700",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04",
+	time.DateOnly,
+}
+
+func parseTimestampText(s string) (time.Time, error) {
+	for _, layout := range timestampLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a timestamp (RFC 3339 or YYYY-MM-DD hh:mm:ss[.fff])", clip(s))
+}
+
+func asTimestamp(v any, unit time.Duration) (any, error) {
+	switch x := v.(type) {
+	case string:
+		s := strings.TrimSpace(x)
+		t, err := parseTimestampText(s)
+		if err == nil {
+			return t.UTC(), nil
+		}
+		if _, ierr := strconv.ParseInt(s, 10, 64); ierr == nil {
+			return epoch(s, unit)
+		}
+		return nil, err
+	case json.Number:
+		return epoch(x.String(), unit)
+	}
+	return nil, wrongType(v, "a timestamp")
+}
+
+// epoch reads an integer count of unit since 1970, refusing what a
+// timestamp column cannot hold rather than overflowing.
+func epoch(s string, unit time.Duration) (any, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not an epoch timestamp", clip(s))
+	}
+	const maxSeconds = 253402300799 // 9999-12-31T23:59:59Z
+	var t time.Time
+	if unit >= time.Second {
+		k := int64(unit / time.Second)
+		if n > maxSeconds/k || n < -maxSeconds/k {
+			return nil, fmt.Errorf("%d is out of range", n)
+		}
+		t = time.Unix(n*k, 0)
+	} else {
+		per := int64(time.Second / unit)
+		t = time.Unix(n/per, (n%per)*int64(unit))
+	}
+	t = t.UTC()
+	if t.Year() < 1 || t.Year() > 9999 {
+		return nil, fmt.Errorf("%d is out of range", n)
+	}
+	return t, nil
+}
+
+func asJSON(v any) (any, error) {
+	b, err := record.Encode(v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// asBytes reads base64 text, which is how Debezium's JSON converter writes
+// binary columns.
+func asBytes(v any) (any, error) {
+	s, ok := v.(string)
+	if !ok {
+		return nil, wrongType(v, "base64 text")
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("not base64 text: %w", err)
+	}
+	return b, nil
+}
