@@ -22,6 +22,7 @@ Usage:
                                                        a worker against a Kafka cluster
   tributary ctl [--url URL] COMMAND …                  REST client (tributary ctl -h)
   tributary local mariadb --dir DIR --port PORT        a MariaDB for the demo, binlog set up for CDC
+  tributary local postgres --dir DIR --port PORT       a PostgreSQL 15 for the demo and sink tests
   tributary version
 
 Run 'tributary COMMAND -h' for a command's flags.
