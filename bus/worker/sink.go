@@ -83,7 +83,7 @@ func (s *sinkTask) run(ctx context.Context) error {
 				return err
 			}
 		}
-		if time.Since(s.lastSave) >= s.w.cfg.OffsetFlushInterval {
+		if time.Since(s.lastSave) >= s.flushInterval() {
 			if err := s.save(ctx); err != nil {
 				if ctx.Err() != nil {
 					return s.finalSave(ctx)
@@ -92,6 +92,14 @@ func (s *sinkTask) run(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// flushInterval is the connector's offset.flush.interval.ms, or the worker's.
+func (s *sinkTask) flushInterval() time.Duration {
+	if s.common.OffsetFlush > 0 {
+		return s.common.OffsetFlush
+	}
+	return s.w.cfg.OffsetFlushInterval
 }
 
 // storedOffsets asks a sink that keeps its own offsets where to resume.

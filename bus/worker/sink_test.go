@@ -1,0 +1,98 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tributarydata/tributary/bus/broker/brokertest"
+	"github.com/tributarydata/tributary/bus/worker"
+	"github.com/tributarydata/tributary/bus/worker/workertest"
+	"github.com/tributarydata/tributary/plugins/sdk"
+)
+
+// countingSink records how many records and flushes each connector's sink saw.
+type countingSink struct {
+	sdk.UnimplementedSink
+	name string
+}
+
+type countingConfig struct {
+	Label string `json:"label" validate:"required"`
+}
+
+var counts = struct {
+	sync.Mutex
+	records, flushes map[string]int
+}{records: map[string]int{}, flushes: map[string]int{}}
+
+func (s *countingSink) Open(_ context.Context, cfg sdk.Config) error {
+	s.name = cfg["label"]
+	return nil
+}
+
+func (s *countingSink) Write(_ context.Context, recs []sdk.Record) (int, error) {
+	counts.Lock()
+	defer counts.Unlock()
+	counts.records[s.name] += len(recs)
+	return len(recs), nil
+}
+
+func (s *countingSink) Flush(context.Context) error {
+	counts.Lock()
+	defer counts.Unlock()
+	counts.flushes[s.name]++
+	return nil
+}
+
+var countingPlugin = sdk.Plugin{
+	Class: "test.counting", Type: sdk.TypeSink, Version: "0", Config: &countingConfig{},
+	NewSink: func() sdk.Sink { return &countingSink{} },
+}
+
+// TestSinkFlushIntervalPerConnector runs two sinks on a worker that flushes
+// every 100 ms: the one with offset.flush.interval.ms of an hour neither
+// flushes nor commits while the other does both.
+func TestSinkFlushIntervalPerConnector(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w := workertest.StartAlone(ctx, t, func(c *worker.Config) { c.OffsetFlushInterval = 100 * time.Millisecond }, countingPlugin)
+	brokertest.Produce(t, w.Config().Kafka.Bootstrap(), "flushes", "a", "b", "c")
+	for name, extra := range map[string]string{"fast": "0", "slow": "3600000"} {
+		if _, _, err := w.PutConnectorConfig(ctx, name, map[string]string{
+			"connector.class": "test.counting", "topics": "flushes", "label": name, "offset.flush.interval.ms": extra,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		counts.Lock()
+		fast, slow := counts.records["fast"], counts.records["slow"]
+		counts.Unlock()
+		if fast == 3 && slow == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sinks got %d and %d records, want 3 each", fast, slow)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	counts.Lock()
+	fastFlushes, slowFlushes := counts.flushes["fast"], counts.flushes["slow"]
+	counts.Unlock()
+	if fastFlushes == 0 || slowFlushes != 0 {
+		t.Fatalf("flushes: fast %d, slow %d; want fast > 0 and slow 0", fastFlushes, slowFlushes)
+	}
+	fastOffs, err := w.Offsets(ctx, "fast")
+	if err != nil || len(fastOffs.Offsets) != 1 || fmt.Sprint(fastOffs.Offsets[0].Offset["kafka_offset"]) != "3" {
+		t.Errorf("fast committed %+v %v, want flushes-0 at 3", fastOffs, err)
+	}
+	slowOffs, err := w.Offsets(ctx, "slow")
+	if err != nil || len(slowOffs.Offsets) != 0 {
+		t.Errorf("slow committed %+v %v before any flush, want nothing", slowOffs, err)
+	}
+}
