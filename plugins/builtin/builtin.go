@@ -4,6 +4,7 @@ package builtin
 
 import (
 	"github.com/tributarydata/tributary/plugins/sdk"
+	backupsink "github.com/tributarydata/tributary/sinks/backup"
 	filesink "github.com/tributarydata/tributary/sinks/file"
 	applogsource "github.com/tributarydata/tributary/sources/applog"
 	datagensource "github.com/tributarydata/tributary/sources/datagen"
@@ -17,6 +18,7 @@ func Plugins() []sdk.Plugin {
 	return []sdk.Plugin{
 		filesource.Plugin,
 		filesink.Plugin,
+		backupsink.Plugin,
 		datagensource.Plugin,
 		mysqlsource.Plugin,
 		weblogsource.Plugin,
