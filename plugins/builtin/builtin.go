@@ -5,7 +5,9 @@ package builtin
 import (
 	"github.com/tributarydata/tributary/plugins/sdk"
 	backupsink "github.com/tributarydata/tributary/sinks/backup"
+	essink "github.com/tributarydata/tributary/sinks/elasticsearch"
 	filesink "github.com/tributarydata/tributary/sinks/file"
+	hbasesink "github.com/tributarydata/tributary/sinks/hbase"
 	applogsource "github.com/tributarydata/tributary/sources/applog"
 	datagensource "github.com/tributarydata/tributary/sources/datagen"
 	filesource "github.com/tributarydata/tributary/sources/file"
@@ -19,6 +21,8 @@ func Plugins() []sdk.Plugin {
 		filesource.Plugin,
 		filesink.Plugin,
 		backupsink.Plugin,
+		hbasesink.Plugin,
+		essink.Plugin,
 		datagensource.Plugin,
 		mysqlsource.Plugin,
 		weblogsource.Plugin,
