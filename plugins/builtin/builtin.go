@@ -8,6 +8,7 @@ import (
 	essink "github.com/tributarydata/tributary/sinks/elasticsearch"
 	filesink "github.com/tributarydata/tributary/sinks/file"
 	hbasesink "github.com/tributarydata/tributary/sinks/hbase"
+	hologressink "github.com/tributarydata/tributary/sinks/hologres"
 	applogsource "github.com/tributarydata/tributary/sources/applog"
 	datagensource "github.com/tributarydata/tributary/sources/datagen"
 	filesource "github.com/tributarydata/tributary/sources/file"
@@ -21,6 +22,7 @@ func Plugins() []sdk.Plugin {
 		filesource.Plugin,
 		filesink.Plugin,
 		backupsink.Plugin,
+		hologressink.Plugin,
 		hbasesink.Plugin,
 		essink.Plugin,
 		datagensource.Plugin,

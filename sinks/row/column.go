@@ -45,9 +45,11 @@ type Column struct {
 	Length int
 	// Bits is the width of an integer column (8, 16, 24, 32 or 64); 0 is 64.
 	Bits int
-	// Unsigned marks a MySQL UNSIGNED integer column.
+	// Unsigned marks a MySQL UNSIGNED integer or decimal column.
 	Unsigned bool
-	NotNull  bool
+	// Precision and Scale of a decimal column; Precision 0 is unbounded.
+	Precision, Scale int
+	NotNull          bool
 }
 
 // KindOf maps a SQL type name of PostgreSQL (Hologres) or MySQL to a kind,
@@ -62,10 +64,10 @@ func KindOf(sqlType string) (kind Kind, length, bits int, unsigned bool, err err
 	if strings.HasSuffix(t, "[]") {
 		return KindJSON, 0, 0, false, nil
 	}
+	t = strings.TrimSuffix(t, " zerofill")
 	if rest, ok := strings.CutSuffix(t, " unsigned"); ok {
 		t, unsigned = rest, true
 	}
-	t = strings.TrimSuffix(t, " zerofill")
 	base, args := t, ""
 	if i := strings.IndexByte(t, '('); i >= 0 {
 		j := strings.IndexByte(t, ')')
@@ -94,7 +96,7 @@ func KindOf(sqlType string) (kind Kind, length, bits int, unsigned bool, err err
 	case "real", "float4", "float", "double", "double precision", "float8":
 		return KindFloat, 0, 0, false, nil
 	case "decimal", "numeric", "dec", "fixed":
-		return KindDecimal, 0, 0, false, nil
+		return KindDecimal, 0, 0, unsigned, nil
 	case "date":
 		return KindDate, 0, 0, false, nil
 	case "timestamp", "timestamp without time zone", "datetime":
@@ -127,7 +129,31 @@ func NewColumn(name, sqlType string, notNull bool) (Column, error) {
 	if err != nil {
 		return Column{}, fmt.Errorf("column %s: %w", name, err)
 	}
-	return Column{Name: name, Kind: kind, SQLType: sqlType, Length: length, Bits: bits, Unsigned: unsigned, NotNull: notNull}, nil
+	c := Column{Name: name, Kind: kind, SQLType: sqlType, Length: length, Bits: bits, Unsigned: unsigned, NotNull: notNull}
+	if kind == KindDecimal {
+		if c.Precision, c.Scale, err = decimalArgs(sqlType); err != nil {
+			return Column{}, fmt.Errorf("column %s: %w", name, err)
+		}
+	}
+	return c, nil
+}
+
+// decimalArgs reads (p) or (p,s) of a decimal type; none is unbounded.
+func decimalArgs(sqlType string) (precision, scale int, err error) {
+	i, j := strings.IndexByte(sqlType, '('), strings.IndexByte(sqlType, ')')
+	if i < 0 || j < i {
+		return 0, 0, nil
+	}
+	p, sc, hasScale := strings.Cut(sqlType[i+1:j], ",")
+	if precision, err = strconv.Atoi(strings.TrimSpace(p)); err != nil || precision <= 0 || precision > 1000 {
+		return 0, 0, fmt.Errorf("type %q: bad precision", sqlType)
+	}
+	if hasScale {
+		if scale, err = strconv.Atoi(strings.TrimSpace(sc)); err != nil || scale < 0 || scale > precision {
+			return 0, 0, fmt.Errorf("type %q: bad scale", sqlType)
+		}
+	}
+	return precision, scale, nil
 }
 
 // ParseColumns reads a declared table schema: a comma-separated list of
@@ -148,11 +174,10 @@ func ParseColumns(decl string) ([]Column, error) {
 		}
 		rest = strings.TrimSpace(rest)
 		notNull := false
-		lower := strings.ToLower(rest)
-		if r, ok := strings.CutSuffix(lower, " not null"); ok {
-			rest, notNull = rest[:len(r)], true
-		} else if r, ok := strings.CutSuffix(lower, " null"); ok {
-			rest = rest[:len(r)]
+		if r, ok := cutSuffixFold(rest, " not null"); ok {
+			rest, notNull = r, true
+		} else if r, ok := cutSuffixFold(rest, " null"); ok {
+			rest = r
 		}
 		if rest == "" {
 			return nil, fmt.Errorf("column %s: no type", name)
@@ -171,6 +196,15 @@ func ParseColumns(decl string) ([]Column, error) {
 		return nil, fmt.Errorf("no columns declared")
 	}
 	return cols, nil
+}
+
+// cutSuffixFold cuts an ASCII suffix matched without regard to case,
+// measuring in the bytes of s itself (lower-casing may change lengths).
+func cutSuffixFold(s, suffix string) (string, bool) {
+	if len(s) < len(suffix) || !strings.EqualFold(s[len(s)-len(suffix):], suffix) {
+		return s, false
+	}
+	return s[:len(s)-len(suffix)], true
 }
 
 // splitTopLevel splits at commas outside parentheses, so "decimal(10,2)"

@@ -58,7 +58,7 @@ func TestParseColumns(t *testing.T) {
 	want := []Column{
 		{Name: "user_id", Kind: KindInt, SQLType: "bigint", Bits: 64, NotNull: true},
 		{Name: "Room Id", Kind: KindString, SQLType: "varchar(32)", Length: 32},
-		{Name: "amount", Kind: KindDecimal, SQLType: "decimal(10, 2)"},
+		{Name: "amount", Kind: KindDecimal, SQLType: "decimal(10, 2)", Precision: 10, Scale: 2},
 		{Name: "start_time", Kind: KindTimestamp, SQLType: "timestamp", NotNull: true},
 	}
 	if len(cols) != len(want) {

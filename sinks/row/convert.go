@@ -1,6 +1,7 @@
 package row
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -25,20 +26,37 @@ func (c *Column) Convert(v any) (any, error) { return c.ConvertEpoch(v, time.Mil
 
 // ConvertEpoch is Convert reading numeric timestamps in epochUnit.
 func (c *Column) ConvertEpoch(v any, epochUnit time.Duration) (any, error) {
+	return c.ConvertAt(v, epochUnit, time.UTC)
+}
+
+// ConvertAt is Convert reading numeric timestamps in epochUnit and text
+// times against the zone loc (nil is UTC):
+//
+//	input                        timestamp (wall clock)      timestamptz (instant)
+//	text without offset          that wall-clock time        that time in loc
+//	text with offset or Z        its wall-clock time in loc  that instant
+//	epoch number                 its UTC wall-clock time     that instant
+//
+// Epoch numbers read as UTC wall-clock time because Debezium writes DATETIME
+// columns so; an instant with an explicit offset is shown in the sink's zone.
+func (c *Column) ConvertAt(v any, epochUnit time.Duration, loc *time.Location) (any, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	if v == nil {
 		if c.NotNull {
 			return nil, fmt.Errorf("column %s is NOT NULL but the value is null", c.Name)
 		}
 		return nil, nil
 	}
-	out, err := c.convert(v, epochUnit)
+	out, err := c.convert(v, epochUnit, loc)
 	if err != nil {
 		return nil, fmt.Errorf("column %s (%s): %w", c.Name, c.SQLType, err)
 	}
 	return out, nil
 }
 
-func (c *Column) convert(v any, epochUnit time.Duration) (any, error) {
+func (c *Column) convert(v any, epochUnit time.Duration, loc *time.Location) (any, error) {
 	switch c.Kind {
 	case KindString:
 		s, err := asText(v)
@@ -58,11 +76,11 @@ func (c *Column) convert(v any, epochUnit time.Duration) (any, error) {
 	case KindFloat:
 		return asFloat(v)
 	case KindDecimal:
-		return asDecimal(v)
+		return c.asDecimal(v)
 	case KindDate:
 		return asDate(v)
 	case KindTimestamp, KindTimestampTZ:
-		return asTimestamp(v, epochUnit)
+		return asTimestamp(v, epochUnit, loc, c.Kind == KindTimestampTZ)
 	case KindJSON:
 		return asJSON(v)
 	case KindBytes:
@@ -138,13 +156,16 @@ func asBool(v any) (any, error) {
 	return nil, wrongType(v, "a boolean (true/false, 1/0)")
 }
 
+// numberText gives a number's text: a JSON number, or a string holding one
+// in plain decimal notation (no hex, fractions or digit separators, which
+// big.Rat and strconv would otherwise accept).
 func numberText(v any) (string, bool) {
 	switch x := v.(type) {
 	case json.Number:
-		return x.String(), true
+		return x.String(), isDecimalText(x.String())
 	case string:
 		s := strings.TrimSpace(x)
-		return s, s != ""
+		return s, isDecimalText(s)
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64), true
 	case int64:
@@ -161,6 +182,9 @@ func numberText(v any) (string, bool) {
 func (c *Column) asInt(v any) (any, error) {
 	s, ok := numberText(v)
 	if !ok {
+		if _, isText := v.(string); isText {
+			return nil, fmt.Errorf("%q is not an integer", clip(s))
+		}
 		return nil, wrongType(v, "an integer")
 	}
 	bits := c.Bits
@@ -200,9 +224,52 @@ func (c *Column) asInt(v any) (any, error) {
 	return n, nil
 }
 
+// maxExponent bounds the exponent of numbers read exactly: 1e999999 is a
+// few bytes of JSON but megabytes of big.Rat arithmetic.
+const maxExponent = 1000
+
+// isDecimalText reports whether s is [+-]digits[.digits][e[+-]digits], with
+// at least one digit before the exponent and an exponent within maxExponent.
+func isDecimalText(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		for i++; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := 0
+		start := i
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			exp = exp*10 + int(s[i]-'0')
+			if exp > maxExponent {
+				return false
+			}
+		}
+		if i == start {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
 // integralRat parses decimal or exponent notation exactly.
 func integralRat(s string) (*big.Rat, bool) {
-	if len(s) > 400 {
+	if len(s) > 400 || !isDecimalText(s) {
 		return nil, false
 	}
 	r, ok := new(big.Rat).SetString(s)
@@ -218,17 +285,8 @@ func clip(s string) string {
 }
 
 func asFloat(v any) (any, error) {
-	s, ok := numberText(v)
-	if !ok {
-		return nil, wrongType(v, "a number")
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		var ne *strconv.NumError
-		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-			return nil, fmt.Errorf("%q is out of range for a double", clip(s))
-		}
-		switch strings.ToLower(s) {
+	if s, ok := v.(string); ok {
+		switch strings.ToLower(strings.TrimSpace(s)) {
 		case "nan":
 			return math.NaN(), nil
 		case "inf", "+inf", "infinity", "+infinity":
@@ -236,19 +294,48 @@ func asFloat(v any) (any, error) {
 		case "-inf", "-infinity":
 			return math.Inf(-1), nil
 		}
+	}
+	s, ok := numberText(v)
+	if !ok {
+		if _, isText := v.(string); isText {
+			return nil, fmt.Errorf("%q is not a number", clip(s))
+		}
+		return nil, wrongType(v, "a number")
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			return nil, fmt.Errorf("%q is out of range for a double", clip(s))
+		}
 		return nil, fmt.Errorf("%q is not a number", clip(s))
 	}
 	return f, nil
 }
 
-// asDecimal keeps the number's text exactly, after checking it is one.
-func asDecimal(v any) (any, error) {
+// asDecimal keeps the number's text exactly, after checking it is one that
+// fits the column: the stores round extra fraction digits to the scale, as
+// their own casts do, but refuse integer digits beyond precision − scale.
+func (c *Column) asDecimal(v any) (any, error) {
 	s, ok := numberText(v)
 	if !ok {
+		if _, isText := v.(string); isText {
+			return nil, fmt.Errorf("%q is not a decimal number", clip(s))
+		}
 		return nil, wrongType(v, "a decimal number")
 	}
-	if _, ok := integralRat(s); !ok {
+	r, ok := integralRat(s)
+	if !ok {
 		return nil, fmt.Errorf("%q is not a decimal number", clip(s))
+	}
+	if c.Unsigned && r.Sign() < 0 {
+		return nil, fmt.Errorf("%q is negative for an unsigned decimal", clip(s))
+	}
+	if c.Precision > 0 {
+		whole := new(big.Int).Quo(new(big.Int).Abs(r.Num()), r.Denom())
+		if digits := len(whole.String()); whole.Sign() > 0 && digits > c.Precision-c.Scale {
+			return nil, fmt.Errorf("%q has %d integer digits, more than decimal(%d,%d) holds", clip(s), digits, c.Precision, c.Scale)
+		}
 	}
 	return s, nil
 }
@@ -263,7 +350,8 @@ func asDate(v any) (any, error) {
 				return t, nil
 			}
 		}
-		if t, err := parseTimestampText(s); err == nil {
+		// A timestamp is cut to its date as written.
+		if t, _, err := parseTimestampText(s); err == nil {
 			y, m, d := t.Date()
 			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 		}
@@ -274,48 +362,79 @@ func asDate(v any) (any, error) {
 		if err != nil || days < -1e7 || days > 1e7 {
 			return nil, fmt.Errorf("%q is not a day number", clip(n.String()))
 		}
-		return time.Unix(days*86400, 0).UTC(), nil
+		d := time.Unix(days*86400, 0).UTC()
+		if d.Year() < 1 || d.Year() > 9999 {
+			return nil, fmt.Errorf("day %d is out of range", days)
+		}
+		return d, nil
 	}
 	return nil, wrongType(v, "a date")
 }
 
-// timestampLayouts are tried in order on text; zone-less text is UTC.
-var timestampLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999 -0700",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04",
-	"2006-01-02 15:04",
-	time.DateOnly,
-}
+// zonedLayouts and wallLayouts are tried in order on text.
+var (
+	zonedLayouts = []string{
+		time.RFC3339Nano,
+		"2006-01-02 15:04:05.999999999Z07:00",
+		"2006-01-02 15:04:05.999999999 -0700",
+	}
+	wallLayouts = []string{
+		"2006-01-02T15:04:05.999999999",
+		"2006-01-02 15:04:05.999999999",
+		"2006-01-02T15:04",
+		"2006-01-02 15:04",
+		time.DateOnly,
+	}
+)
 
-func parseTimestampText(s string) (time.Time, error) {
-	for _, layout := range timestampLayouts {
+// parseTimestampText reads text with an offset as that instant, and text
+// without one as wall-clock time, returned in UTC with zoned=false.
+func parseTimestampText(s string) (t time.Time, zoned bool, err error) {
+	for _, layout := range zonedLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
+			return t, true, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a timestamp (RFC 3339 or YYYY-MM-DD hh:mm:ss[.fff])", clip(s))
+	for _, layout := range wallLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, false, nil
+		}
+	}
+	return time.Time{}, false, fmt.Errorf("%q is not a timestamp (RFC 3339 or YYYY-MM-DD hh:mm:ss[.fff])", clip(s))
 }
 
-func asTimestamp(v any, unit time.Duration) (any, error) {
+// asTimestamp follows the table of ConvertAt. Wall-clock values are
+// time.Times in UTC carrying the wall-clock fields.
+func asTimestamp(v any, unit time.Duration, loc *time.Location, instant bool) (any, error) {
 	switch x := v.(type) {
 	case string:
 		s := strings.TrimSpace(x)
-		t, err := parseTimestampText(s)
-		if err == nil {
+		t, zoned, err := parseTimestampText(s)
+		if err != nil {
+			if _, ierr := strconv.ParseInt(s, 10, 64); ierr == nil {
+				return epoch(s, unit)
+			}
+			return nil, err
+		}
+		switch {
+		case zoned && instant:
 			return t.UTC(), nil
+		case zoned:
+			return wallClock(t.In(loc)), nil
+		case instant:
+			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UTC(), nil
+		default:
+			return t, nil
 		}
-		if _, ierr := strconv.ParseInt(s, 10, 64); ierr == nil {
-			return epoch(s, unit)
-		}
-		return nil, err
 	case json.Number:
 		return epoch(x.String(), unit)
 	}
 	return nil, wrongType(v, "a timestamp")
+}
+
+// wallClock keeps t's wall-clock fields in a UTC time.Time.
+func wallClock(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }
 
 // epoch reads an integer count of unit since 1970, refusing what a
@@ -344,7 +463,15 @@ func epoch(s string, unit time.Duration) (any, error) {
 	return t, nil
 }
 
+// asJSON gives compact JSON text. A string holding JSON is that JSON, as
+// Debezium writes JSON columns; any other string is a JSON string.
 func asJSON(v any) (any, error) {
+	if s, ok := v.(string); ok && json.Valid([]byte(s)) {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, []byte(s)); err == nil {
+			return buf.String(), nil
+		}
+	}
 	b, err := record.Encode(v)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,10 @@ type MapperConfig struct {
 	DeleteEnabled bool
 	// EpochUnit is the unit of numeric timestamps (default milliseconds).
 	EpochUnit time.Duration
+	// Location is the zone of zone-less text for timestamptz columns and of
+	// the wall-clock time an offset-bearing text gives a timestamp column
+	// (default UTC); see Column.ConvertAt.
+	Location *time.Location
 }
 
 // Change is one record read against the table: a row to write, or the key
@@ -60,6 +65,9 @@ type Mapper struct {
 func NewMapper(cfg MapperConfig) (*Mapper, error) {
 	if cfg.EpochUnit <= 0 {
 		cfg.EpochUnit = time.Millisecond
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
 	}
 	m := &Mapper{cfg: cfg, byName: make(map[string]int, 2*len(cfg.Columns))}
 	for i, c := range cfg.Columns {
@@ -153,51 +161,105 @@ func (m *Mapper) Map(r *record.Record) (c Change, ok bool, err error) {
 		if c.Values[i] == nil {
 			return Change{}, false, fmt.Errorf("primary key column %s is missing or null", m.cfg.Columns[i].Name)
 		}
+		c.Values[i] = canonicalKey(&m.cfg.Columns[i], c.Values[i])
 	}
 	return c, true, nil
 }
 
-// fill converts every field of row into its column.
-func (m *Mapper) fill(c *Change, row map[string]any) error {
-	for name, v := range row {
-		i, ok := m.column(name)
+// canonicalKey writes key values the store holds as equal the same way, so
+// a batch deduplicates them as one row: decimals rounded to their scale (as
+// the store rounds them) without redundant digits, and -0 as 0. Strings are
+// kept as they are: a case-insensitive collation still sees 'a' and 'A' as
+// one key, which a batch cannot know.
+func canonicalKey(col *Column, v any) any {
+	switch col.Kind {
+	case KindDecimal:
+		s, ok := v.(string)
 		if !ok {
-			if m.cfg.UnknownFieldsError {
+			return v
+		}
+		r, ok := integralRat(s)
+		if !ok {
+			return v
+		}
+		if col.Precision > 0 {
+			return r.FloatString(col.Scale)
+		}
+		if r.IsInt() {
+			return r.Num().String()
+		}
+		return strings.TrimRight(r.FloatString(maxExponent+400), "0")
+	case KindFloat:
+		if f, ok := v.(float64); ok && f == 0 {
+			return 0.0
+		}
+	}
+	return v
+}
+
+// fill converts every field of row into its column. A field named exactly
+// as a column wins over ones matching it only without regard to case, and
+// among those the first in byte order wins, so the result never depends on
+// map order.
+func (m *Mapper) fill(c *Change, row map[string]any) error {
+	var folded []string
+	for name, v := range row {
+		i, exact := m.byName[name]
+		if !exact {
+			if _, ok := m.column(name); ok {
+				folded = append(folded, name)
+			} else if m.cfg.UnknownFieldsError {
 				return fmt.Errorf("field %s matches no column of the table", name)
 			}
 			continue
 		}
-		col := &m.cfg.Columns[i]
-		out, err := col.ConvertEpoch(v, m.cfg.EpochUnit)
-		if err != nil {
+		if err := m.set(c, i, v); err != nil {
 			return err
 		}
-		c.Values[i], c.Present[i] = out, true
+	}
+	slices.Sort(folded)
+	for _, name := range folded {
+		i, _ := m.column(name)
+		if c.Present[i] {
+			continue
+		}
+		if err := m.set(c, i, row[name]); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// fillKey sets only the key columns from row (the before image of a delete).
+func (m *Mapper) set(c *Change, i int, v any) error {
+	out, err := m.cfg.Columns[i].ConvertAt(v, m.cfg.EpochUnit, m.cfg.Location)
+	if err != nil {
+		return err
+	}
+	c.Values[i], c.Present[i] = out, true
+	return nil
+}
+
+// fillKey sets only the key columns from row (the before image of a
+// delete, or the record key), matching names as fill does.
 func (m *Mapper) fillKey(c *Change, row map[string]any) error {
 	for _, i := range m.key {
 		col := &m.cfg.Columns[i]
 		v, ok := row[col.Name]
 		if !ok {
-			for name, fv := range row {
-				if strings.EqualFold(name, col.Name) {
-					v, ok = fv, true
-					break
+			var match string
+			for name := range row {
+				if strings.EqualFold(name, col.Name) && (match == "" || name < match) {
+					match, ok = name, true
 				}
 			}
+			v = row[match]
 		}
 		if !ok {
 			continue // reported as a missing key by Map
 		}
-		out, err := col.ConvertEpoch(v, m.cfg.EpochUnit)
-		if err != nil {
+		if err := m.set(c, i, v); err != nil {
 			return err
 		}
-		c.Values[i], c.Present[i] = out, true
 	}
 	return nil
 }
@@ -209,20 +271,20 @@ func (m *Mapper) keyFromRecordKey(c *Change, key []byte) error {
 	if key == nil {
 		return errors.New("pk.mode is record_key but the record has no key")
 	}
+	var scalar any = string(key) // plain text, unless it is JSON
 	obj, err := record.DecodeObject(key)
 	if err == nil {
-		if payload, ok := obj["payload"].(map[string]any); ok {
-			if _, hasSchema := obj["schema"]; hasSchema {
-				obj = payload
-			}
+		payload, wrapped := obj["payload"]
+		if _, hasSchema := obj["schema"]; !wrapped || !hasSchema {
+			return m.fillKey(c, obj)
 		}
-		return m.fillKey(c, obj)
-	}
-	if len(m.key) != 1 {
-		return fmt.Errorf("the record key is not a JSON object, and the table's key has %d columns", len(m.key))
-	}
-	var scalar any = string(key)
-	if errors.Is(err, record.ErrNotJSONObject) {
+		// The JsonConverter's schema+payload wrapper, around an object or a
+		// bare value.
+		if inner, ok := payload.(map[string]any); ok {
+			return m.fillKey(c, inner)
+		}
+		scalar = payload
+	} else if errors.Is(err, record.ErrNotJSONObject) {
 		// A JSON scalar: a number or a quoted string.
 		var v any
 		dec := json.NewDecoder(strings.NewReader(string(key)))
@@ -231,11 +293,14 @@ func (m *Mapper) keyFromRecordKey(c *Change, key []byte) error {
 			scalar = v
 		}
 	}
-	i := m.key[0]
-	out, cerr := m.cfg.Columns[i].ConvertEpoch(scalar, m.cfg.EpochUnit)
-	if cerr != nil {
-		return fmt.Errorf("record key: %w", cerr)
+	if len(m.key) != 1 {
+		return fmt.Errorf("the record key is not a JSON object, and the table's key has %d columns", len(m.key))
 	}
-	c.Values[i], c.Present[i] = out, true
+	if scalar == nil {
+		return errors.New("the record key is null")
+	}
+	if err := m.set(c, m.key[0], scalar); err != nil {
+		return fmt.Errorf("record key: %w", err)
+	}
 	return nil
 }

@@ -2,7 +2,7 @@
 // confluent-kafka-go against the same embedded broker, measured in the same
 // run, as ratios (absolute numbers on a shared machine mean little).
 //
-//	go run ./test/bench [-records 200000] [-value-bytes 100] [-mysql-rows 100000]
+//	go run ./test/bench [-records 200000] [-value-bytes 100] [-mysql-rows 100000] [-pg-rows 200000]
 package main
 
 import (
@@ -28,14 +28,15 @@ func main() {
 	records := flag.Int("records", 200_000, "records per measurement")
 	valueBytes := flag.Int("value-bytes", 100, "bytes per record value")
 	mysqlRows := flag.Int("mysql-rows", 100_000, "rows for the MariaDB binlog measurement; 0 skips it")
+	pgRows := flag.Int("pg-rows", 200_000, "rows for the PostgreSQL (hologres sink) measurement; 0 skips it")
 	flag.Parse()
-	if err := run(*records, *valueBytes, *mysqlRows); err != nil {
+	if err := run(*records, *valueBytes, *mysqlRows, *pgRows); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, valueBytes, mysqlRows int) error {
+func run(n, valueBytes, mysqlRows, pgRows int) error {
 	dir, err := os.MkdirTemp("", "tributary-bench-")
 	if err != nil {
 		return err
@@ -89,6 +90,22 @@ func run(n, valueBytes, mysqlRows int) error {
 		fmt.Printf("mysql source, change events only   %10.0f rows/s   ratio to raw binlog read %.2f\n", decode, decode/raw)
 		fmt.Printf("mysql source → Kafka (EOS)         %10.0f rows/s   ratio to raw binlog read %.2f, to raw produce %.2f\n",
 			connector, connector/raw, connector/produce)
+	}
+	if pgRows > 0 {
+		r, err := pgRates(dir, pgRows)
+		if err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		fmt.Printf("rows=%d PostgreSQL, 8 columns, bigint key, %d rows per write (CPU µs/row: this process, the server)\n", pgRows, pgBatch)
+		line := func(what string, x pgRate, ratio string) {
+			fmt.Printf("%-34s %10.0f rows/s   cpu %5.1f + %5.1f   %s\n", what, x.rows, x.client, x.server, ratio)
+		}
+		line("raw pgx upsert, unnest arrays", r.unnest, "")
+		line("raw pgx upsert, VALUES list", r.values, fmt.Sprintf("ratio to unnest %.2f", r.values.rows/r.unnest.rows))
+		line("hologres sink upsert (JSON)", r.sinkUpsert, fmt.Sprintf("ratio to raw unnest upsert %.2f", r.sinkUpsert.rows/r.unnest.rows))
+		line("  the same, batch.size=2000", r.sinkUpsert2000, fmt.Sprintf("ratio to raw unnest upsert %.2f", r.sinkUpsert2000.rows/r.unnest.rows))
+		line("raw pgx COPY", r.copy, "")
+		line("hologres sink append (JSON, COPY)", r.sinkAppend, fmt.Sprintf("ratio to raw COPY %.2f", r.sinkAppend.rows/r.copy.rows))
 	}
 	return nil
 }
