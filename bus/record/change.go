@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/bytedance/sonic"
 )
 
 // Op is the operation of a change event, with Debezium's letters.
@@ -41,17 +43,28 @@ type Change struct {
 // ErrNotJSONObject is returned for a value that is valid JSON but not an object.
 var ErrNotJSONObject = errors.New("record: value is not a JSON object")
 
+// fastDecoder reads record values: numbers as json.Number, strings copied
+// out of the input (which may be reused). sonic decodes about three times
+// faster than encoding/json, which was most of a sink's CPU per record.
+// Whatever it refuses (invalid UTF-8 included) is decoded again by
+// encoding/json, so the results and the error messages (which never quote
+// the input) are encoding/json's.
+var fastDecoder = sonic.Config{UseNumber: true, CopyString: true, ValidateString: true}.Froze()
+
 // DecodeObject decodes a JSON object, keeping numbers as json.Number so that
 // BIGINT UNSIGNED and DECIMAL values survive exactly.
 func DecodeObject(data []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("record: invalid JSON: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("record: invalid JSON: data after the top-level value")
+	if fastDecoder.Unmarshal(data, &v) != nil {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		v = nil
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("record: invalid JSON: %w", err)
+		}
+		if dec.More() {
+			return nil, errors.New("record: invalid JSON: data after the top-level value")
+		}
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {

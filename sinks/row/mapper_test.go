@@ -169,3 +169,39 @@ func FuzzMap(f *testing.F) {
 		}
 	})
 }
+
+func TestMapperReviewCases(t *testing.T) {
+	m := newTestMapper(t, nil)
+	// An exact name wins over a case-insensitive one, whatever the map order.
+	for range 50 {
+		c, _, err := m.Map(&record.Record{Value: []byte(`{"id":1,"Name":"other","name":"exact","NAME":"x"}`)})
+		if err != nil || c.Values[1] != "exact" {
+			t.Fatalf("name = %#v %v, want exact", c.Values[1], err)
+		}
+	}
+	keyed := newTestMapper(t, func(c *MapperConfig) { c.KeyMode = KeyRecordKey })
+	c, ok, err := keyed.Map(&record.Record{Key: []byte(`{"schema":{"type":"int64"},"payload":42}`), Value: []byte(`{"name":"x"}`)})
+	if err != nil || !ok || c.Values[0] != int64(42) {
+		t.Errorf("wrapped bare key: %v %v %#v, want id 42", ok, err, c.Values)
+	}
+
+	cols, err := ParseColumns("amount decimal(10,2) not null, f double, v text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dm, err := NewMapper(MapperConfig{Columns: cols, Key: []string{"amount", "f"}, KeyMode: KeyRecordValue, DeleteEnabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBatch(ModeUpdate, dm.Key())
+	for _, v := range []string{`{"amount":"1","f":0,"v":"a"}`, `{"op":"d","before":{"amount":"1.000","f":-0.0}}`} {
+		c, _, err := dm.Map(&record.Record{Value: []byte(v)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Add(c)
+	}
+	if g := b.Groups(); len(g) != 1 || !g[0].Delete {
+		t.Errorf("upsert of 1.00 then delete of 1.000 gave %+v, want one delete of the same key", g)
+	}
+}
