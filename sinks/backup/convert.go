@@ -66,7 +66,7 @@ func (s *Sink) rowOf(r *sdk.Record, topic topicInfo) (converted, error) {
 		for i := range fs.columns {
 			c := &fs.columns[i]
 			raw, _ := s.field(fields, c.name)
-			v, err := c.src.ConvertEpoch(raw, s.cfg.unit)
+			v, err := s.convert(c, raw)
 			if err != nil {
 				return converted{}, err
 			}
@@ -152,7 +152,9 @@ func (s *Sink) eventTime(r *sdk.Record, fields map[string]any) (time.Time, error
 		return time.Time{}, fmt.Errorf("partition.time.field %s is missing or null", name)
 	}
 	if c := s.timeColumn; c != nil {
-		v, err := c.src.ConvertEpoch(raw, s.cfg.unit)
+		// The instant the column value stands for, so the row lands in the
+		// hour its own column shows.
+		v, err := s.convert(c, raw)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("partition.time.field: %w", err)
 		}
@@ -161,10 +163,85 @@ func (s *Sink) eventTime(r *sdk.Record, fields map[string]any) (time.Time, error
 			return t, nil
 		}
 		// Wall-clock time: the same clock reading in partition.timezone.
-		y, m, d := t.Date()
-		return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), s.cfg.loc), nil
+		return wallIn(t, s.cfg.loc), nil
 	}
 	return parseInstant(raw, s.cfg.unit, s.cfg.loc)
+}
+
+// wallIn is the instant at which loc's clocks show the reading t has in UTC.
+func wallIn(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
+}
+
+// wallOf is the reading loc's clocks show at instant t, kept in UTC as
+// row.KindTimestamp values are.
+func wallOf(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	y, m, d := t.Date()
+	return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// convert is c.src.ConvertEpoch, except for text given to a date, timestamp
+// or timestamptz column, which it reads with partition.timezone as the one
+// zone of the backup (see "Time" in the package docs):
+//
+//   - text with an offset is an instant: a timestamp or date column keeps
+//     the reading partition.timezone's clocks show at that instant, a
+//     timestamptz column the instant;
+//   - text without one is a clock reading: a timestamp or date column keeps
+//     it, a timestamptz column the instant partition.timezone's clocks show
+//     it at.
+//
+// Numbers (epoch counts, which Debezium writes) and other values are left
+// to ConvertEpoch: in a timestamp column they are the clock reading taken as
+// UTC (a DATETIME), in a timestamptz column the instant.
+func (s *Sink) convert(c *column, raw any) (any, error) {
+	text, ok := raw.(string)
+	if !ok {
+		return c.src.ConvertEpoch(raw, s.cfg.unit)
+	}
+	switch c.src.Kind {
+	case row.KindDate, row.KindTimestamp, row.KindTimestampTZ:
+	default:
+		return c.src.ConvertEpoch(raw, s.cfg.unit)
+	}
+	text = strings.TrimSpace(text)
+	var t time.Time
+	zoned, wall := false, false
+	for _, l := range zonedLayouts {
+		if p, err := time.Parse(l, text); err == nil {
+			t, zoned = p, true
+			break
+		}
+	}
+	if !zoned && c.src.Kind == row.KindTimestampTZ {
+		for _, l := range wallLayouts {
+			if p, err := time.Parse(l, text); err == nil {
+				t, wall = p, true
+				break
+			}
+		}
+	}
+	switch {
+	case zoned && c.src.Kind == row.KindTimestampTZ:
+		t = t.UTC()
+	case zoned && c.src.Kind == row.KindTimestamp:
+		t = wallOf(t, s.cfg.loc)
+	case zoned: // a date
+		y, m, d := t.In(s.cfg.loc).Date()
+		t = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	case wall: // a timestamptz
+		t = wallIn(t, s.cfg.loc).UTC()
+	default:
+		// Clock readings for a date or timestamp, epoch numbers as text,
+		// and what is no time at all (ConvertEpoch's error names it).
+		return c.src.ConvertEpoch(raw, s.cfg.unit)
+	}
+	if y := t.Year(); y < 1 || y > 9999 {
+		return nil, fmt.Errorf("column %s (%s): %q is out of range", c.name, c.src.SQLType, clip(text))
+	}
+	return t, nil
 }
 
 // zonedLayouts and wallLayouts are the text forms an undeclared time field

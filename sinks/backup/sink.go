@@ -8,10 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
@@ -41,12 +43,30 @@ type Sink struct {
 	marks   markers
 	stats   stats
 
+	// Listings are reused within a flush cycle (between two Flushes), except
+	// by a partition that arrived after the listing: seq orders listings and
+	// arrivals, flushed is seq at the end of the last Flush and arrived the
+	// seq of each partition's first record since then.
+	seq     uint64
+	flushed uint64
+	arrived map[sdk.TopicPartition]uint64
+
+	// due is, per partition, the earliest end of an hour plus
+	// success.marker.delay.ms among its buffers: once the partition's event
+	// time reaches it, that hour is done for the partition and its buffer is
+	// written without waiting for a Flush. It may be early, never late.
+	due map[sdk.TopicPartition]time.Time
+
 	warnedAhead bool
 }
 
 // stats are counters for logs and tests.
 type stats struct {
 	rows, files, replayed, tombstones int64
+	// held and heldBytes are the rows in buffers and an estimate of their
+	// memory, bounded by buffer.max.rows and buffer.max.bytes.
+	held, heldBytes int64
+	listings        int64 // hour directory listings made for data files
 }
 
 type topicInfo struct {
@@ -68,7 +88,26 @@ type buffer struct {
 	tag     string
 	rows    []parquet.Row
 	offsets []int64
+	bytes   int64 // the rowSize of rows, summed
 	opened  time.Time
+	// late: the partition's event time had passed the hour's end plus
+	// success.marker.delay.ms when the buffer was opened, so its rows are
+	// late ones; it is left to Flush rather than written as a tiny file as
+	// soon as the next record comes.
+	late bool
+}
+
+// rowSize estimates the memory a buffered row holds: its values and the
+// bytes they point to (the topic and _op bytes, shared between rows, are
+// counted too, which errs on the safe side).
+func rowSize(r parquet.Row) int64 {
+	n := int64(len(r))*int64(unsafe.Sizeof(parquet.Value{})) + 32 // + the slice header and the offset
+	for _, v := range r {
+		if k := v.Kind(); k == parquet.ByteArray || k == parquet.FixedLenByteArray {
+			n += int64(len(v.ByteArray()))
+		}
+	}
+	return n
 }
 
 // dirState is what the sink knows of the data files in one hour directory:
@@ -76,8 +115,14 @@ type buffer struct {
 // from listings and from its own writes and never forgets a range, so it may
 // lag the directory but never claims a range that is not there.
 type dirState struct {
+	// ranges holds, per topic partition, the union of the ranges of its
+	// files: sorted, disjoint and not adjacent, so covers is a binary search.
 	ranges map[rangeKey][]offsetRange
-	used   bool // since the last flush; unused states are dropped then
+	// temps are the temporary files the last listing found, per topic
+	// partition; writeBuffer removes them when it writes that partition.
+	temps  map[rangeKey][]string
+	listed uint64 // Sink.seq of the last listing; 0: never listed
+	used   bool   // since the last flush; unused states are dropped then
 }
 
 type rangeKey struct {
@@ -87,21 +132,36 @@ type rangeKey struct {
 
 type offsetRange struct{ first, last int64 }
 
-func (d *dirState) covers(tag string, partition int32, offset int64) bool {
-	for _, r := range d.ranges[rangeKey{tag, partition}] {
-		if r.first <= offset && offset <= r.last {
-			return true
-		}
-	}
-	return false
+func newDirState() *dirState {
+	return &dirState{ranges: map[rangeKey][]offsetRange{}, temps: map[rangeKey][]string{}}
 }
 
+func (d *dirState) covers(tag string, partition int32, offset int64) bool {
+	rs := d.ranges[rangeKey{tag, partition}]
+	// The first range ending at or after offset is the only one that may hold it.
+	i, _ := slices.BinarySearchFunc(rs, offset, func(r offsetRange, off int64) int { return cmp.Compare(r.last, off) })
+	return i < len(rs) && rs[i].first <= offset
+}
+
+// add merges a file's range into the union, joining the ranges it overlaps
+// or touches.
 func (d *dirState) add(r fileRange) {
 	k := rangeKey{r.tag, r.partition}
-	o := offsetRange{r.first, r.last}
-	if !slices.Contains(d.ranges[k], o) {
-		d.ranges[k] = append(d.ranges[k], o)
+	rs := d.ranges[k]
+	first, last := r.first, r.last
+	// The first range ending at or after first-1 is the first that overlaps
+	// or touches [first, last].
+	touch := first
+	if touch > math.MinInt64 {
+		touch--
 	}
+	i, _ := slices.BinarySearchFunc(rs, touch, func(o offsetRange, t int64) int { return cmp.Compare(o.last, t) })
+	j := i
+	for j < len(rs) && (rs[j].first <= last || rs[j].first-1 == last) {
+		first, last = min(first, rs[j].first), max(last, rs[j].last)
+		j++
+	}
+	d.ranges[k] = slices.Replace(rs, i, j, offsetRange{first, last})
 }
 
 var _ sdk.Sink = (*Sink)(nil)
@@ -159,7 +219,10 @@ func (s *Sink) Open(ctx context.Context, raw sdk.Config) error {
 	s.buffers = map[bufferKey]*buffer{}
 	s.dirs = map[string]*dirState{}
 	s.next = map[sdk.TopicPartition]int64{}
-	s.marks = newMarkers()
+	s.arrived = map[sdk.TopicPartition]uint64{}
+	s.due = map[sdk.TopicPartition]time.Time{}
+	s.seq, s.flushed = 0, 0
+	s.marks = newMarkers(s.now())
 	s.stats = stats{}
 	return nil
 }
@@ -180,6 +243,12 @@ func (fs *fileSchema) index(name string) (int, bool) {
 // hour directory is skipped: it was written before a crash that kept its
 // offset from being committed. A record that cannot be converted is reported
 // as an *sdk.RecordError and the records before it are accepted.
+//
+// Buffers are written as files before Flush when one reaches flush.size,
+// when one was opened rotate.interval.ms ago, when its partition's event
+// time has passed the end of its hour plus success.marker.delay.ms, and,
+// largest first, when all of them together hold more than buffer.max.rows
+// rows or buffer.max.bytes bytes.
 func (s *Sink) Write(ctx context.Context, records []sdk.Record) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -196,10 +265,17 @@ func (s *Sink) Write(ctx context.Context, records []sdk.Record) (int, error) {
 		if n, ok := s.next[tp]; ok && r.Offset < n {
 			// The partition was sought back (a lost assignment, or the
 			// runtime retrying records the sink already holds): rows at or
-			// after this offset come again.
+			// after this offset come again. Files of the partition that
+			// another task wrote meanwhile are not in the listings made
+			// so far: it counts as arriving anew.
 			s.rewind(tp, r.Offset)
+			delete(s.arrived, tp)
 		}
 		s.next[tp] = r.Offset + 1
+		if _, ok := s.arrived[tp]; !ok {
+			s.seq++
+			s.arrived[tp] = s.seq
+		}
 		topic, err := s.topic(r.Topic)
 		if err != nil {
 			return i, &sdk.RecordError{Index: i, Err: err}
@@ -216,8 +292,14 @@ func (s *Sink) Write(ctx context.Context, records []sdk.Record) (int, error) {
 		dir := hourOf(topic.table, local)
 		if !s.marks.observe(tp, c.eventTime, now) && !s.warnedAhead {
 			s.warnedAhead = true
-			s.log.Warn("backup sink: event time far ahead of the clock; written to its hour but not advancing the watermark",
+			s.log.Warn("backup sink: event time far ahead of the clock; written to its hour, counted as the current time for the watermark",
 				"topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "event_time", c.eventTime)
+		}
+		// Hours this partition is done with are written before record i
+		// is taken, so a failure leaves record i out and the runtime hands
+		// it over again.
+		if err := s.writeDone(ctx, tp); err != nil {
+			return i, err
 		}
 		if s.cfg.SuccessMarker {
 			if err := s.touch(ctx, topic.table, dir, local); err != nil {
@@ -236,20 +318,95 @@ func (s *Sink) Write(ctx context.Context, records []sdk.Record) (int, error) {
 		b := s.buffers[key]
 		if b == nil {
 			b = &buffer{dir: dir, tp: tp, tag: topic.tag, opened: now}
+			done := dir.end.Add(s.cfg.SuccessDelay)
+			if b.late = !s.marks.maxEvent[tp].Before(done); !b.late {
+				if d, ok := s.due[tp]; !ok || done.Before(d) {
+					s.due[tp] = done
+				}
+			}
 			s.buffers[key] = b
 		}
+		size := rowSize(c.row)
 		b.rows = append(b.rows, c.row)
 		b.offsets = append(b.offsets, r.Offset)
+		b.bytes += size
+		s.stats.held++
+		s.stats.heldBytes += size
+		// On a failure below record i is in a buffer but not reported as
+		// written: when the runtime hands it over again, rewind drops it
+		// from the buffer first.
 		if len(b.rows) >= s.cfg.FlushSize {
 			if err := s.writeBuffer(ctx, key, b); err != nil {
-				// Record i is in the buffer but not reported as written:
-				// when the runtime hands it over again, rewind drops it
-				// from the buffer first.
 				return i, err
 			}
 		}
+		if err := s.shed(ctx); err != nil {
+			return i, err
+		}
 	}
 	return len(records), nil
+}
+
+// writeDone writes the buffers of tp whose hour the partition is done with:
+// its event time has reached the hour's end plus success.marker.delay.ms.
+// While a backlog is caught up this keeps one buffer or so per partition in
+// memory rather than one per hour read since the last Flush.
+func (s *Sink) writeDone(ctx context.Context, tp sdk.TopicPartition) error {
+	due, ok := s.due[tp]
+	reached := s.marks.maxEvent[tp]
+	if !ok || reached.Before(due) {
+		return nil
+	}
+	delete(s.due, tp)
+	var done []bufferKey
+	for key, b := range s.buffers {
+		if key.tp != tp || b.late {
+			continue
+		}
+		end := b.dir.end.Add(s.cfg.SuccessDelay)
+		if !reached.Before(end) {
+			done = append(done, key)
+		} else if d, ok := s.due[tp]; !ok || end.Before(d) {
+			s.due[tp] = end
+		}
+	}
+	slices.SortFunc(done, compareKeys)
+	for _, key := range done {
+		if err := s.writeBuffer(ctx, key, s.buffers[key]); err != nil {
+			s.due[tp] = due // early for the buffers left, which is allowed
+			return err
+		}
+	}
+	return nil
+}
+
+// shed bounds the memory the buffers hold: once they hold more than
+// buffer.max.rows rows or buffer.max.bytes bytes, the largest are written as
+// files until they hold at most half of each.
+func (s *Sink) shed(ctx context.Context) error {
+	overRows := s.stats.held > int64(s.cfg.MaxRows)
+	if !overRows && s.stats.heldBytes <= s.cfg.MaxBytes {
+		return nil
+	}
+	keys := s.sortedKeys()
+	slices.SortStableFunc(keys, func(a, b bufferKey) int {
+		x, y := s.buffers[a], s.buffers[b]
+		if overRows {
+			return cmp.Compare(len(y.rows), len(x.rows))
+		}
+		return cmp.Compare(y.bytes, x.bytes)
+	})
+	s.log.Debug("backup sink: buffers over buffer.max.rows or buffer.max.bytes; writing the largest",
+		"rows", s.stats.held, "bytes", s.stats.heldBytes, "buffers", len(keys))
+	for _, key := range keys {
+		if s.stats.held <= int64(s.cfg.MaxRows)/2 && s.stats.heldBytes <= s.cfg.MaxBytes/2 {
+			break
+		}
+		if err := s.writeBuffer(ctx, key, s.buffers[key]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rotate writes the buffers open longer than rotate.interval.ms.
@@ -276,6 +433,9 @@ func (s *Sink) rewind(tp sdk.TopicPartition, offset int64) {
 		}
 		cut, _ := slices.BinarySearch(b.offsets, offset)
 		dropped += len(b.offsets) - cut
+		for _, r := range b.rows[cut:] {
+			s.release(b, r)
+		}
 		clear(b.rows[cut:])
 		b.rows, b.offsets = b.rows[:cut], b.offsets[:cut]
 		if cut == 0 {
@@ -305,6 +465,14 @@ func (s *Sink) topic(name string) (topicInfo, error) {
 	return t, nil
 }
 
+// release takes a row leaving buffer b off the memory held.
+func (s *Sink) release(b *buffer, r parquet.Row) {
+	size := rowSize(r)
+	b.bytes -= size
+	s.stats.held--
+	s.stats.heldBytes -= size
+}
+
 // dirState returns what is known of an hour directory, listing it the first
 // time.
 func (s *Sink) dirState(ctx context.Context, dir string) (*dirState, error) {
@@ -312,35 +480,26 @@ func (s *Sink) dirState(ctx context.Context, dir string) (*dirState, error) {
 		st.used = true
 		return st, nil
 	}
-	entries, err := s.store.list(ctx, dir)
-	if err != nil {
-		return nil, fmt.Errorf("backup sink: list %s: %w", dir, err)
+	st := newDirState()
+	if err := s.list(ctx, dir, st); err != nil {
+		return nil, err
 	}
-	st := &dirState{ranges: map[rangeKey][]offsetRange{}, used: true}
-	for _, e := range entries {
-		if r, ok := parsePartName(e.name); ok {
-			st.add(r)
-		}
-	}
+	st.used = true
 	s.dirs[dir] = st
 	return st, nil
 }
 
-// writeBuffer writes a buffer as one file. It lists the directory first, as
-// another task (which owned the partition before) may have written files
-// there since the sink last looked; rows those files cover are dropped, so a
-// replay never writes a row twice however the earlier run cut its files. It
-// also removes temporary files a crashed writer of this partition left there.
-func (s *Sink) writeBuffer(ctx context.Context, key bufferKey, b *buffer) error {
-	entries, err := s.store.list(ctx, b.dir.path)
+// list learns the data files of an hour directory and the temporary files
+// crashed writers left there.
+func (s *Sink) list(ctx context.Context, dir string, st *dirState) error {
+	entries, err := s.store.list(ctx, dir)
 	if err != nil {
-		return fmt.Errorf("backup sink: list %s: %w", b.dir.path, err)
+		return fmt.Errorf("backup sink: list %s: %w", dir, err)
 	}
-	st := s.dirs[b.dir.path]
-	if st == nil {
-		st = &dirState{ranges: map[rangeKey][]offsetRange{}}
-		s.dirs[b.dir.path] = st
-	}
+	s.stats.listings++
+	s.seq++
+	st.listed = s.seq
+	clear(st.temps)
 	for _, e := range entries {
 		if r, ok := parsePartName(e.name); ok {
 			st.add(r)
@@ -350,20 +509,53 @@ func (s *Sink) writeBuffer(ctx context.Context, key bufferKey, b *buffer) error 
 			continue
 		}
 		if final, ok := parseTempName(e.name); ok {
-			if r, ok := parsePartName(final); ok && r.tag == b.tag && r.partition == b.tp.Partition {
-				if err := s.store.remove(ctx, b.dir.path+"/"+e.name); err != nil {
-					return fmt.Errorf("backup sink: remove temporary file: %w", err)
-				}
-				s.log.Info("backup sink: removed a temporary file left by a crashed writer", "file", b.dir.path+"/"+e.name)
+			if r, ok := parsePartName(final); ok {
+				k := rangeKey{r.tag, r.partition}
+				st.temps[k] = append(st.temps[k], e.name)
 			}
 		}
 	}
+	return nil
+}
+
+// writeBuffer writes a buffer as one file, leaving out the rows that files
+// in the directory cover already, so a replay never writes a row twice
+// however the earlier run cut its files. Another task (which owned the
+// partition before) may have written files there since the sink last
+// looked, so the directory is listed again unless the sink listed it in the
+// current flush cycle after the partition's first record: each directory is
+// listed about once per Flush, the listing updated with the files the sink
+// writes. It also removes temporary files a crashed writer of this
+// partition left there.
+func (s *Sink) writeBuffer(ctx context.Context, key bufferKey, b *buffer) error {
+	st := s.dirs[b.dir.path]
+	if st == nil {
+		st = newDirState()
+		s.dirs[b.dir.path] = st
+	}
+	if st.listed <= max(s.flushed, s.arrived[b.tp]) {
+		if err := s.list(ctx, b.dir.path, st); err != nil {
+			return err
+		}
+	}
+	rk := rangeKey{b.tag, b.tp.Partition}
+	for len(st.temps[rk]) > 0 {
+		name := st.temps[rk][0]
+		if err := s.store.remove(ctx, b.dir.path+"/"+name); err != nil {
+			return fmt.Errorf("backup sink: remove temporary file: %w", err)
+		}
+		s.log.Info("backup sink: removed a temporary file left by a crashed writer", "file", b.dir.path+"/"+name)
+		st.temps[rk] = st.temps[rk][1:]
+	}
+	delete(st.temps, rk)
 	kept := 0
 	for i, off := range b.offsets {
-		if !st.covers(b.tag, b.tp.Partition, off) {
-			b.rows[kept], b.offsets[kept] = b.rows[i], off
-			kept++
+		if st.covers(b.tag, b.tp.Partition, off) {
+			s.release(b, b.rows[i])
+			continue
 		}
+		b.rows[kept], b.offsets[kept] = b.rows[i], off
+		kept++
 	}
 	s.stats.replayed += int64(len(b.offsets) - kept)
 	clear(b.rows[kept:])
@@ -380,6 +572,8 @@ func (s *Sink) writeBuffer(ctx context.Context, key bufferKey, b *buffer) error 
 	st.add(fr)
 	s.stats.rows += int64(kept)
 	s.stats.files++
+	s.stats.held -= int64(kept)
+	s.stats.heldBytes -= b.bytes
 	delete(s.buffers, key)
 	s.marks.wrote(b.dir, s.log)
 	return nil
@@ -395,9 +589,11 @@ func (s *Sink) encode(w io.Writer, rows []parquet.Row) error {
 }
 
 func (s *Sink) sortedKeys() []bufferKey {
-	return slices.SortedFunc(maps.Keys(s.buffers), func(a, b bufferKey) int {
-		return cmp.Or(strings.Compare(a.dir, b.dir), strings.Compare(a.tp.Topic, b.tp.Topic), cmp.Compare(a.tp.Partition, b.tp.Partition))
-	})
+	return slices.SortedFunc(maps.Keys(s.buffers), compareKeys)
+}
+
+func compareKeys(a, b bufferKey) int {
+	return cmp.Or(strings.Compare(a.dir, b.dir), strings.Compare(a.tp.Topic, b.tp.Topic), cmp.Compare(a.tp.Partition, b.tp.Partition))
 }
 
 // Flush writes every buffer as a file, then the _SUCCESS markers the
@@ -414,6 +610,11 @@ func (s *Sink) Flush(ctx context.Context) error {
 			return err
 		}
 	}
+	// A new flush cycle: the next write into a directory lists it again.
+	s.seq++
+	s.flushed = s.seq
+	clear(s.arrived)
+	clear(s.due)
 	// Forget the directories not used since the last flush, so a task
 	// running for months does not keep every hour it ever saw; writeBuffer
 	// lists a directory again anyway.
@@ -445,5 +646,6 @@ func (s *Sink) Close() error {
 		s.log.Info("backup sink: closing with unflushed rows; they are read again from Kafka", "rows", pending)
 	}
 	s.buffers, s.store = nil, nil
+	s.stats.held, s.stats.heldBytes = 0, 0
 	return nil
 }

@@ -17,52 +17,61 @@ import (
 // markers tracks the event-time watermark of the task and the hour
 // directories waiting for their _SUCCESS marker.
 type markers struct {
-	pending  map[string]time.Time // hour dir → end of the hour, for hours with rows and no marker yet
-	marked   map[string]bool      // hours this sink marked, to warn about rows arriving later
-	scanned  map[string]bool      // tables whose recent unmarked hours were looked up
+	pending map[string]time.Time // hour dir → end of the hour, for hours with rows and no marker yet
+	marked  map[string]bool      // hours this sink marked, to warn about rows arriving later
+	scanned map[string]bool      // tables whose recent unmarked hours were looked up
+	// maxEvent is, per partition, the latest event time it reached, each
+	// taken no later than the wall clock when its record came.
 	maxEvent map[sdk.TopicPartition]time.Time
 	lastSeen map[sdk.TopicPartition]time.Time // wall clock of the partition's last record
-	wm       time.Time                        // the watermark never goes back
+	opened   time.Time                        // wall clock when the sink was opened
 }
 
-func newMarkers() markers {
+func newMarkers(now time.Time) markers {
 	return markers{
 		pending: map[string]time.Time{}, marked: map[string]bool{}, scanned: map[string]bool{},
 		maxEvent: map[sdk.TopicPartition]time.Time{}, lastSeen: map[sdk.TopicPartition]time.Time{},
+		opened: now,
 	}
 }
 
-// maxAhead is how far past the wall clock an event time may be and still
-// advance the watermark. Event times further ahead (a phone whose clock is
-// years off) are written to their hour like any other, but do not close
-// every hour before them.
+// maxAhead is how far past the wall clock an event time may be before a
+// warning is logged (a producer whose clock is off).
 const maxAhead = time.Hour
 
-// observe advances the partition's event time; it reports false when the
-// event time was too far ahead of now to count.
+// observe advances the partition's event time, taking an event time ahead
+// of now as now: a producer whose clock runs ahead must not close the hour
+// that is still running. It reports false when the event time was more than
+// maxAhead ahead.
 func (m *markers) observe(tp sdk.TopicPartition, eventTime, now time.Time) bool {
 	m.lastSeen[tp] = now
-	if eventTime.Sub(now) > maxAhead {
-		return false
+	if t := minTime(eventTime, now); t.After(m.maxEvent[tp]) {
+		m.maxEvent[tp] = t
 	}
-	if eventTime.After(m.maxEvent[tp]) {
-		m.maxEvent[tp] = eventTime
+	return eventTime.Sub(now) <= maxAhead
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
 	}
-	return true
+	return b
 }
 
 // watermark is the smallest event time reached by the partitions that had
 // records within the idle timeout (the largest of all when every partition
-// is idle), minus the allowed lateness; zero before any record. It never
-// goes back, even when a partition that was idle comes back behind it.
+// is idle), minus the allowed lateness; zero before any record and, since a
+// partition of the task may not have delivered its first record yet, until
+// the idle timeout has passed since the sink opened. It is never later than
+// now minus the delay.
+//
+// It goes back when a partition comes in behind it: a partition newly
+// assigned to the task, or idle and back, holds it at its own event time
+// while it fills the hours it reads.
 func (m *markers) watermark(now time.Time, idle, delay time.Duration) time.Time {
-	if wm := m.compute(now, idle, delay); wm.After(m.wm) {
-		m.wm = wm
+	if now.Sub(m.opened) < idle {
+		return time.Time{}
 	}
-	return m.wm
-}
-
-func (m *markers) compute(now time.Time, idle, delay time.Duration) time.Time {
 	var low, high time.Time
 	for tp, ev := range m.maxEvent {
 		if ev.After(high) {
@@ -78,7 +87,7 @@ func (m *markers) compute(now time.Time, idle, delay time.Duration) time.Time {
 	if low.IsZero() {
 		return low
 	}
-	return low.Add(-delay)
+	return minTime(low, now).Add(-delay)
 }
 
 // wrote notes a file written into an hour; rows written after the hour was

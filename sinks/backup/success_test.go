@@ -91,26 +91,38 @@ func TestSuccessMarker(t *testing.T) {
 		t.Fatalf("marker watermark %v", body.Watermark)
 	}
 
-	// A late row for hour 10: written, and the marker rewritten to list it.
+	// A late row for hour 10: written, and the marker rewritten to list it
+	// once partition 1, active again and holding the watermark back at
+	// 10:30, is past the hour again or idle.
 	m.feed(1, "10:30")
 	m.want("hh=10")
+	if body := readMarker(t, filepath.Join(root, "ods_events/ds=20240501/hh=10", successName)); len(body.Files) != 2 {
+		t.Fatalf("marker rewritten while partition 1 fills hour 10: %v", body.Files)
+	}
+	m.feed(1, "11:05")
+	m.want("hh=10")
+	m.feed(1, "11:12")
 	body = readMarker(t, filepath.Join(root, "ods_events/ds=20240501/hh=10", successName))
 	if len(body.Files) != 3 {
 		t.Fatalf("marker after the late row lists %v", body.Files)
 	}
 
 	// The markers do not disturb readers of *.parquet.
-	if got := query(t, openDuck(t), "SELECT count(*) FROM "+scan(root, "ods_events")); got[0][0] != "9" {
-		t.Fatalf("read %s rows, want 9", got[0][0])
+	if got := query(t, openDuck(t), "SELECT count(*) FROM "+scan(root, "ods_events")); got[0][0] != "11" {
+		t.Fatalf("read %s rows, want 11", got[0][0])
 	}
 
 	// Restart: the new run sees only hour 12 but marks hour 11, which the
-	// previous run wrote and left unmarked.
+	// previous run wrote and left unmarked; not before the idle timeout has
+	// passed since it opened, as partition 1 may yet come with rows for it.
 	m.open()
 	m.want("hh=10")
 	m.feed(0, "12:05")
 	m.want("hh=10")
 	m.feed(0, "12:10")
+	m.want("hh=10")
+	m.clk.advance(61 * time.Second)
+	m.feed(0, "12:11")
 	m.want("hh=10", "hh=11")
 }
 
@@ -173,4 +185,80 @@ func TestFutureEventTime(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "ods_events/ds=20990101/hh=00", successName)); err == nil {
 		t.Fatal("the far-future hour was marked")
 	}
+}
+
+// TestWatermarkCappedAtClock: an event time ahead of the wall clock (a
+// producer whose clock runs fast) counts as the clock's time, so the
+// running hour is not marked before it is over.
+func TestWatermarkCappedAtClock(t *testing.T) {
+	root := t.TempDir()
+	clk := &clock{t: time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)}
+	s := openSink(t, config(root, "success.marker.delay.ms", "0"), clk)
+	clk.advance(30 * time.Minute) // 10:30, past the idle timeout since Open
+	at := func(off int64, hm string) sdk.Record {
+		ts, _ := time.Parse("15:04", hm)
+		return sdk.Record{Topic: "ods.events", Offset: off, Value: []byte(`{}`),
+			Timestamp: time.Date(2024, 5, 1, ts.Hour(), ts.Minute(), 0, 0, time.UTC)}
+	}
+	marked := func(hh string) bool {
+		_, err := os.Stat(filepath.Join(root, "ods_events/ds=20240501/hh="+hh, successName))
+		return err == nil
+	}
+	deliver(t, s, []sdk.Record{at(0, "10:20"), at(1, "11:20")}) // 50 minutes ahead
+	flush(t, s)
+	if marked("10") || marked("11") {
+		t.Fatal("hour 10 marked at 10:30")
+	}
+	clk.advance(29 * time.Minute) // 10:59
+	deliver(t, s, []sdk.Record{at(2, "11:25")})
+	flush(t, s)
+	if marked("10") {
+		t.Fatal("hour 10 marked at 10:59")
+	}
+	clk.advance(2 * time.Minute) // 11:01
+	deliver(t, s, []sdk.Record{at(3, "11:26")})
+	flush(t, s)
+	if !marked("10") || marked("11") {
+		t.Fatalf("at 11:01: hour 10 marked %v (want true), hour 11 %v (want false)", marked("10"), marked("11"))
+	}
+	if body := readMarker(t, filepath.Join(root, "ods_events/ds=20240501/hh=10", successName)); !body.Watermark.Equal(clk.now()) {
+		t.Fatalf("watermark %v, want the clock %v", body.Watermark, clk.now())
+	}
+}
+
+// TestNewPartitionHoldsWatermark: a partition the task did not have
+// before, reading older data, holds the watermark back at its own event
+// time, so the hours it fills are not marked while it fills them; so does
+// a partition that has not delivered its first record yet, for the idle
+// timeout after the sink opens.
+func TestNewPartitionHoldsWatermark(t *testing.T) {
+	t.Run("assigned later", func(t *testing.T) {
+		m := newMarkerTest(t, t.TempDir())
+		m.clk.advance(61 * time.Second)
+		m.feed(0, "10:00", "12:30") // watermark 12:20
+		m.want("hh=10")
+		m.feed(1, "11:20") // a new partition, behind: watermark 11:10
+		m.want("hh=10")
+		m.feed(0, "12:40")
+		m.feed(1, "11:40")
+		m.want("hh=10")
+		m.feed(1, "12:10") // watermark 12:00
+		m.want("hh=10", "hh=11")
+		if body := readMarker(t, filepath.Join(m.root, "ods_events/ds=20240501/hh=11", successName)); len(body.Files) != 2 {
+			t.Fatalf("hour 11's marker lists %v", body.Files)
+		}
+	})
+	t.Run("not seen yet at the start", func(t *testing.T) {
+		m := newMarkerTest(t, t.TempDir())
+		m.feed(0, "10:00", "11:30", "12:30") // watermark 12:20, but partition 1 may come yet
+		m.want()
+		m.clk.advance(30 * time.Second)
+		m.feed(1, "11:20")
+		m.want()
+		m.clk.advance(31 * time.Second) // the idle timeout since Open has passed
+		m.feed(0, "12:31")
+		m.want("hh=10") // partition 1 holds the watermark at 11:10
+		m.feed(1, "12:10")
+		m.want("hh=10", "hh=11")
+	})
 }
