@@ -152,6 +152,7 @@ func rootCause(err error) error {
 type retrier struct {
 	timeout  time.Duration // <0: forever
 	maxDelay time.Duration
+	log      *slog.Logger // when set, each retry is logged with its cause
 }
 
 func (r retrier) do(ctx context.Context, op func() error) error {
@@ -164,6 +165,9 @@ func (r retrier) do(ctx context.Context, op func() error) error {
 		}
 		if r.timeout >= 0 && time.Now().Add(delay).After(deadline) {
 			return fmt.Errorf("retries exhausted after %v: %w", r.timeout, err)
+		}
+		if r.log != nil {
+			r.log.Warn("retriable failure; retrying", "in", delay, "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -32,7 +32,15 @@ type sinkTask struct {
 }
 
 func (s *sinkTask) run(ctx context.Context) error {
-	s.retry = retrier{timeout: s.common.ErrorsRetry, maxDelay: s.common.ErrorsRetryMax}
+	// A sink's retriable faults (a lost connection, a deadlock, HTTP 503)
+	// are retried until they pass, as Kafka Connect retries a
+	// RetriableException from put: the task keeps its place and loses
+	// nothing. errors.retry.timeout > 0 bounds that.
+	retryFor := s.common.ErrorsRetry
+	if retryFor == 0 {
+		retryFor = -1
+	}
+	s.retry = retrier{timeout: retryFor, maxDelay: s.common.ErrorsRetryMax, log: s.log}
 	s.dlq = &deadLetters{cfg: &s.common, id: s.id, class: s.plugin.Class, log: s.log, metrics: s.metrics}
 	if err := s.w.ensureDLQ(ctx, &s.common); err != nil {
 		return fail(err)

@@ -2,7 +2,9 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -94,5 +96,76 @@ func TestSinkFlushIntervalPerConnector(t *testing.T) {
 	slowOffs, err := w.Offsets(ctx, "slow")
 	if err != nil || len(slowOffs.Offsets) != 0 {
 		t.Errorf("slow committed %+v %v before any flush, want nothing", slowOffs, err)
+	}
+}
+
+// flakySink refuses its first writes as retriable, as a sink does while its
+// database restarts.
+type flakySink struct {
+	sdk.UnimplementedSink
+	name string
+}
+
+var flaky = struct {
+	sync.Mutex
+	failures map[string]int
+	written  map[string][]string
+}{failures: map[string]int{}, written: map[string][]string{}}
+
+func (s *flakySink) Open(_ context.Context, cfg sdk.Config) error {
+	s.name = cfg["label"]
+	return nil
+}
+
+func (s *flakySink) Write(_ context.Context, recs []sdk.Record) (int, error) {
+	flaky.Lock()
+	defer flaky.Unlock()
+	if flaky.failures[s.name] < 3 {
+		flaky.failures[s.name]++
+		return 0, sdk.Retriable(errors.New("database restarting"))
+	}
+	for _, r := range recs {
+		flaky.written[s.name] = append(flaky.written[s.name], string(r.Value))
+	}
+	return len(recs), nil
+}
+
+var flakyPlugin = sdk.Plugin{
+	Class: "test.flaky", Type: sdk.TypeSink, Version: "0", Config: &countingConfig{},
+	NewSink: func() sdk.Sink { return &flakySink{} },
+}
+
+// TestSinkRetriesRetriableFaultsByDefault: with the default
+// errors.retry.timeout a sink's retriable faults are retried until they pass
+// (Kafka Connect's RetriableException from put), and nothing is lost.
+func TestSinkRetriesRetriableFaultsByDefault(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w := workertest.StartAlone(ctx, t, nil, flakyPlugin)
+	brokertest.Produce(t, w.Config().Kafka.Bootstrap(), "flaky", "a", "b")
+	if _, _, err := w.PutConnectorConfig(ctx, "flaky", map[string]string{
+		"connector.class": "test.flaky", "topics": "flaky", "label": "flaky",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		flaky.Lock()
+		got := slices.Clone(flaky.written["flaky"])
+		failures := flaky.failures["flaky"]
+		flaky.Unlock()
+		if len(got) == 2 {
+			if got[0] != "a" || got[1] != "b" || failures != 3 {
+				t.Fatalf("written %q after %d failures, want [a b] after 3", got, failures)
+			}
+			break
+		}
+		if st, err := w.ConnectorStatus(ctx, "flaky"); err == nil && len(st.Tasks) > 0 && st.Tasks[0].State.State == worker.StateFailed {
+			t.Fatalf("the task failed on a retriable fault: %s", st.Tasks[0].State.Trace)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("written %q after %d failures", got, failures)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	filesink "github.com/tributarydata/tributary/sinks/file"
 	hbasesink "github.com/tributarydata/tributary/sinks/hbase"
 	hologressink "github.com/tributarydata/tributary/sinks/hologres"
+	rdssink "github.com/tributarydata/tributary/sinks/rds"
 	applogsource "github.com/tributarydata/tributary/sources/applog"
 	datagensource "github.com/tributarydata/tributary/sources/datagen"
 	filesource "github.com/tributarydata/tributary/sources/file"
@@ -23,6 +24,7 @@ func Plugins() []sdk.Plugin {
 		filesink.Plugin,
 		backupsink.Plugin,
 		hologressink.Plugin,
+		rdssink.Plugin,
 		hbasesink.Plugin,
 		essink.Plugin,
 		datagensource.Plugin,

@@ -2,7 +2,7 @@
 // confluent-kafka-go against the same embedded broker, measured in the same
 // run, as ratios (absolute numbers on a shared machine mean little).
 //
-//	go run ./test/bench [-records 200000] [-value-bytes 100] [-mysql-rows 100000] [-pg-rows 200000]
+//	go run ./test/bench [-records 200000] [-value-bytes 100] [-mysql-rows 100000] [-pg-rows 200000] [-rds-rows 100000]
 package main
 
 import (
@@ -29,14 +29,15 @@ func main() {
 	valueBytes := flag.Int("value-bytes", 100, "bytes per record value")
 	mysqlRows := flag.Int("mysql-rows", 100_000, "rows for the MariaDB binlog measurement; 0 skips it")
 	pgRows := flag.Int("pg-rows", 200_000, "rows for the PostgreSQL (hologres sink) measurement; 0 skips it")
+	rdsRows := flag.Int("rds-rows", 100_000, "rows for the MariaDB (rds sink) measurement; 0 skips it")
 	flag.Parse()
-	if err := run(*records, *valueBytes, *mysqlRows, *pgRows); err != nil {
+	if err := run(*records, *valueBytes, *mysqlRows, *pgRows, *rdsRows); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, valueBytes, mysqlRows, pgRows int) error {
+func run(n, valueBytes, mysqlRows, pgRows, rdsRows int) error {
 	dir, err := os.MkdirTemp("", "tributary-bench-")
 	if err != nil {
 		return err
@@ -106,6 +107,15 @@ func run(n, valueBytes, mysqlRows, pgRows int) error {
 		line("  the same, batch.size=2000", r.sinkUpsert2000, fmt.Sprintf("ratio to raw unnest upsert %.2f", r.sinkUpsert2000.rows/r.unnest.rows))
 		line("raw pgx COPY", r.copy, "")
 		line("hologres sink append (JSON, COPY)", r.sinkAppend, fmt.Sprintf("ratio to raw COPY %.2f", r.sinkAppend.rows/r.copy.rows))
+	}
+	if rdsRows > 0 {
+		hand, sink, err := rdsRates(rdsRows)
+		if err != nil {
+			return fmt.Errorf("rds: %w", err)
+		}
+		fmt.Printf("rows=%d MariaDB, 8 columns, bigint key\n", rdsRows)
+		fmt.Printf("raw INSERT … ON DUPLICATE KEY UPDATE %8.0f rows/s\n", hand)
+		fmt.Printf("rds sink upsert (JSON)             %10.0f rows/s   ratio to raw upsert %.2f\n", sink, sink/hand)
 	}
 	return nil
 }
