@@ -14,12 +14,17 @@ mkdir -p "$data/demo"
 rest=${TRIBUTARY_REST:-127.0.0.1:8083}
 rest2=${TRIBUTARY_REST2:-127.0.0.1:8084}
 broker=${TRIBUTARY_BROKER:-127.0.0.1:9092}
-export MARIADB_PORT=${MARIADB_PORT:-3307}
-export TRIBUTARY_URL="http://$rest" DEMO_DIR="$data/demo"
+export MARIADB_PORT=${MARIADB_PORT:-3307} PG_PORT=${PG_PORT:-5433}
+export TRIBUTARY_URL="http://$rest" DEMO_DIR="$data/demo" BACKUP_DIR="$data/backup"
+export SERVING_URL="postgres://tributary:tributary@127.0.0.1:$PG_PORT/tributary?sslmode=disable"
+export RDS_URL="tributary:tributary@tcp(127.0.0.1:$MARIADB_PORT)/results"
 sql() { mariadb --no-defaults -h127.0.0.1 -P"$MARIADB_PORT" -utributary -ptributary "$@"; }
 
 setsid ./bin/tributary local mariadb --dir "$data/mariadb" --port "$MARIADB_PORT" --init deployments/local/school.sql &
 db=$!
+# The serving store (Hologres speaks the PostgreSQL protocol).
+setsid ./bin/tributary local postgres --dir "$data/postgres" --port "$PG_PORT" &
+pg=$!
 load=""
 
 setsid ./bin/tributary dev --data-dir "$data/dev" --rest "$rest" --broker "$broker" --id worker-1 &
@@ -28,11 +33,17 @@ second=""
 # Ctrl-C reaches this script only (the workers run in their own sessions):
 # the second worker stops first, handing its tasks over while the broker
 # inside tributary dev is still there to take its commits, then dev stops.
-trap 'echo; echo "stopping (tasks flush and commit first)…"; [ -n "$load" ] && kill $load 2>/dev/null; [ -n "$second" ] && { kill -TERM $second 2>/dev/null; wait $second 2>/dev/null; }; kill -TERM $dev 2>/dev/null; wait $dev 2>/dev/null; kill -TERM $db 2>/dev/null; wait $db 2>/dev/null; exit 0' INT TERM
+trap 'echo; echo "stopping (tasks flush and commit first)…"; [ -n "$load" ] && kill $load 2>/dev/null; [ -n "$second" ] && { kill -TERM $second 2>/dev/null; wait $second 2>/dev/null; }; kill -TERM $dev 2>/dev/null; wait $dev 2>/dev/null; kill -TERM $db $pg 2>/dev/null; wait $db $pg 2>/dev/null; exit 0' INT TERM
 
 for _ in $(seq 1 150); do
   sql -e 'SELECT 1 FROM school.orders LIMIT 1' >/dev/null 2>&1 && break
   kill -0 $db 2>/dev/null || { echo "MariaDB exited; see the log above" >&2; exit 1; }
+  sleep 0.2
+done
+
+for _ in $(seq 1 150); do
+  psql "$SERVING_URL" -Atqc 'SELECT 1' >/dev/null 2>&1 && break
+  kill -0 $pg 2>/dev/null || { echo "PostgreSQL exited; see the log above" >&2; exit 1; }
   sleep 0.2
 done
 
@@ -76,6 +87,9 @@ Tributary is running (Ctrl-C stops it; 'make run' again resumes).
   app events   tail -f $DEMO_DIR/app-events.jsonl          (HTTP collector → ods.classroom_signal, ods.qos_log)
   post one     curl -d '[{"type":"signal","data":{}}]' http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events   (→ ods.classroom_signal)
   MariaDB      mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary school
+  serving      psql "$SERVING_URL" -c 'SELECT * FROM school_orders ORDER BY id DESC LIMIT 5'
+  RDS results  mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM orders_latest ORDER BY id DESC LIMIT 5'
+  backup       find $BACKUP_DIR -name '*.parquet' | head     (Parquet by ds/hh, Asia/Shanghai; _SUCCESS when an hour closes)
   offsets      ./bin/tributary ctl offsets demo-file-sink
 EOT
-wait $dev $second $db
+wait $dev $second $db $pg

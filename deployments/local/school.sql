@@ -16,3 +16,6 @@ CREATE TABLE IF NOT EXISTS school.orders (
   status TINYINT NOT NULL,
   updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
 ) DEFAULT CHARSET = utf8mb4;
+-- Result tables the rds sink creates (auto.create) live apart from the
+-- business data.
+CREATE DATABASE IF NOT EXISTS results;
