@@ -134,7 +134,7 @@ func TestSinksSIGKILLReplayExactState(t *testing.T) {
 	eventually(t, 60*time.Second, "the backup holds every event once", func() (bool, string) {
 		var rows, distinct, partitions int
 		err := duck.QueryRow(`SELECT count(*), count(DISTINCT (_partition, _offset)), count(DISTINCT _partition)
-			FROM read_parquet('` + filepath.Join(backupDir, "ods_orders", "*", "*", "*.parquet") + `', hive_partitioning = true)`).Scan(&rows, &distinct, &partitions)
+			FROM read_parquet('`+filepath.Join(backupDir, "ods_orders", "*", "*", "*.parquet")+`', hive_partitioning = true)`).Scan(&rows, &distinct, &partitions)
 		if err != nil {
 			return false, err.Error()
 		}
