@@ -55,6 +55,12 @@ func openInput(ctx context.Context, t *task, extra kafka.Props, onRevoke func(co
 	if _, set := overrides["auto.offset.reset"]; !set {
 		own["auto.offset.reset"] = "earliest"
 	}
+	if _, set := overrides["topic.metadata.refresh.interval.ms"]; !set && t.common.TopicsRegex != "" {
+		// librdkafka matches a regex subscription against topics it learns of
+		// at metadata refreshes, every 5 minutes by default: a topic created
+		// after the connector would wait that long for its first read.
+		own["topic.metadata.refresh.interval.ms"] = "10000"
+	}
 	for k, v := range extra {
 		own[k] = v
 	}

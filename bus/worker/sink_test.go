@@ -169,3 +169,40 @@ func TestSinkRetriesRetriableFaultsByDefault(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestRegexSubscriptionFindsNewTopics: a sink subscribed by topics.regex
+// reads a matching topic created after it started within seconds, not at
+// librdkafka's default five-minute metadata refresh.
+func TestRegexSubscriptionFindsNewTopics(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w := workertest.StartAlone(ctx, t, nil, countingPlugin)
+	if _, _, err := w.PutConnectorConfig(ctx, "regex", map[string]string{
+		"connector.class": "test.counting", "topics.regex": `late\..*`, "label": "regex",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(w.Running()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the sink task never started")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // subscribed, with no topic matching yet
+	brokertest.Produce(t, w.Config().Kafka.Bootstrap(), "late.one", "x", "y")
+	start := time.Now()
+	for {
+		counts.Lock()
+		n := counts.records["regex"]
+		counts.Unlock()
+		if n == 2 {
+			t.Logf("the new topic was read %v after it was created", time.Since(start).Round(100*time.Millisecond))
+			return
+		}
+		if time.Since(start) > 45*time.Second {
+			t.Fatalf("%d records of a topic created after the subscription, want 2 within 45 s", n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
