@@ -33,7 +33,18 @@ second=""
 # Ctrl-C reaches this script only (the workers run in their own sessions):
 # the second worker stops first, handing its tasks over while the broker
 # inside tributary dev is still there to take its commits, then dev stops.
-trap 'echo; echo "stopping (tasks flush and commit first)…"; [ -n "$load" ] && kill $load 2>/dev/null; [ -n "$second" ] && { kill -TERM $second 2>/dev/null; wait $second 2>/dev/null; }; kill -TERM $dev 2>/dev/null; wait $dev 2>/dev/null; kill -TERM $db $pg 2>/dev/null; wait $db $pg 2>/dev/null; exit 0' INT TERM
+# Every step tolerates a process that is already gone: under set -e a
+# failing kill would end the trap before the servers are stopped.
+stop() {
+  set +e
+  echo; echo "stopping (tasks flush and commit first)…"
+  [ -n "$load" ] && kill $load 2>/dev/null
+  [ -n "$second" ] && { kill -TERM $second 2>/dev/null; wait $second 2>/dev/null; }
+  kill -TERM $dev 2>/dev/null; wait $dev 2>/dev/null
+  kill -TERM $db $pg 2>/dev/null; wait $db $pg 2>/dev/null
+  exit 0
+}
+trap stop INT TERM
 
 for _ in $(seq 1 150); do
   sql -e 'SELECT 1 FROM school.orders LIMIT 1' >/dev/null 2>&1 && break
