@@ -62,7 +62,8 @@ func DecodeObject(data []byte) (map[string]any, error) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, fmt.Errorf("record: invalid JSON: %w", err)
 		}
-		if dec.More() {
+		if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
+			// Not dec.More, which passes a stray } or ] after the object.
 			return nil, errors.New("record: invalid JSON: data after the top-level value")
 		}
 	}

@@ -12,7 +12,7 @@ func stdDecodeObject(data []byte) (map[string]any, bool) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
-	if dec.Decode(&v) != nil || dec.More() {
+	if dec.Decode(&v) != nil || len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
 		return nil, false
 	}
 	obj, ok := v.(map[string]any)
@@ -24,7 +24,7 @@ func stdDecodeObject(data []byte) (map[string]any, bool) {
 func FuzzDecodeObjectMatchesEncodingJSON(f *testing.F) {
 	for _, s := range []string{
 		`{"a":1,"b":[1.50,"x",null,true],"c":{"d":"\u00e9\ud83c\udf93"}}`,
-		`{"a":1} {"b":2}`, `{"a":"\xff"}`, `{"a":1,}`, `[1]`, ` {"a" : -0.0e+10 } `,
+		`{"a":1} {"b":2}`, `{"id":1} }`, `{"id":1}]`, `{"a":"\xff"}`, `{"a":1,}`, `[1]`, ` {"a" : -0.0e+10 } `,
 		`{"a":"\ud800"}`, `{"a":1,"a":2}`, `{"n":18446744073709551616}`, "{\"a\":\"\x00\"}",
 	} {
 		f.Add([]byte(s))
@@ -48,5 +48,16 @@ func BenchmarkDecodeObject(b *testing.B) {
 		if _, err := DecodeObject(doc); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestDecodeObjectRefusesTrailingData(t *testing.T) {
+	for _, in := range []string{`{"id":1} }`, `{"id":1}]`, `{"id":1} {}`, `{"id":1} x`} {
+		if _, err := DecodeObject([]byte(in)); err == nil {
+			t.Errorf("DecodeObject(%q) accepted trailing data", in)
+		}
+	}
+	if _, err := DecodeObject([]byte("{\"id\":1} \n\t")); err != nil {
+		t.Errorf("trailing whitespace refused: %v", err)
 	}
 }

@@ -180,6 +180,13 @@ func numberText(v any) (string, bool) {
 // and checks the column's range, so an overflow is this record's error rather
 // than a failed batch.
 func (c *Column) asInt(v any) (any, error) {
+	if b, ok := v.(bool); ok && c.Bits == 8 {
+		// MySQL's BOOLEAN is TINYINT(1), and JSON producers write true/false.
+		if b {
+			return int64(1), nil
+		}
+		return int64(0), nil
+	}
 	s, ok := numberText(v)
 	if !ok {
 		if _, isText := v.(string); isText {
@@ -324,6 +331,12 @@ func (c *Column) asDecimal(v any) (any, error) {
 		}
 		return nil, wrongType(v, "a decimal number")
 	}
+	return c.decimalText(s)
+}
+
+// decimalText is asDecimal on number text already known to be in plain
+// decimal or exponent notation (isDecimalText).
+func (c *Column) decimalText(s string) (any, error) {
 	if !c.Unsigned && c.Precision == 0 {
 		return s, nil
 	}
@@ -352,16 +365,34 @@ func (c *Column) asDecimal(v any) (any, error) {
 // integerDigits counts the significant digits before the point of a number
 // in plain decimal notation, and whether it is below zero; digits is -1 for
 // exponent notation.
+//
+// It reads s in one pass, as a sink reads every decimal of every row.
 func integerDigits(s string) (negative bool, digits int) {
-	if strings.ContainsAny(s, "eE") {
-		return false, -1
+	i := 0
+	for i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
 	}
-	sign := strings.HasPrefix(s, "-")
-	s = strings.TrimLeft(s, "+-")
-	whole, frac, _ := strings.Cut(s, ".")
-	whole = strings.TrimLeft(whole, "0")
-	nonzero := whole != "" || strings.Trim(frac, "0") != ""
-	return sign && nonzero, len(whole)
+	for i < len(s) && s[i] == '0' {
+		i++
+	}
+	start := i
+	for ; i < len(s) && s[i] != '.'; i++ {
+		if s[i] == 'e' || s[i] == 'E' {
+			return false, -1
+		}
+	}
+	digits = i - start
+	nonzero := digits > 0
+	for i++; i < len(s); i++ { // the fraction, if any
+		switch s[i] {
+		case 'e', 'E':
+			return false, -1
+		case '0':
+		default:
+			nonzero = true
+		}
+	}
+	return nonzero && strings.HasPrefix(s, "-"), digits
 }
 
 var dateLayouts = []string{time.DateOnly, "2006/01/02", "20060102"}
@@ -386,13 +417,22 @@ func asDate(v any) (any, error) {
 		if err != nil || days < -1e7 || days > 1e7 {
 			return nil, fmt.Errorf("%q is not a day number", clip(n.String()))
 		}
-		d := time.Unix(days*86400, 0).UTC()
-		if d.Year() < 1 || d.Year() > 9999 {
-			return nil, fmt.Errorf("day %d is out of range", days)
+		d, err := dayDate(days)
+		if err != nil {
+			return nil, err
 		}
 		return d, nil
 	}
 	return nil, wrongType(v, "a date")
+}
+
+// dayDate is the date of a day number within ±1e7.
+func dayDate(days int64) (time.Time, error) {
+	d := time.Unix(days*86400, 0).UTC()
+	if d.Year() < 1 || d.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("day %d is out of range", days)
+	}
+	return d, nil
 }
 
 // zonedLayouts and wallLayouts are tried in order on text.
@@ -526,20 +566,29 @@ func asTimestamp(v any, unit time.Duration, loc *time.Location, instant bool) (a
 			}
 			return nil, err
 		}
-		switch {
-		case zoned && instant:
-			return t.UTC(), nil
-		case zoned:
-			return wallClock(t.In(loc)), nil
-		case instant:
-			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UTC(), nil
-		default:
-			return t, nil
-		}
+		return placeTimestamp(t, zoned, loc, instant), nil
 	case json.Number:
 		return epoch(x.String(), unit)
 	}
 	return nil, wrongType(v, "a timestamp")
+}
+
+// placeTimestamp turns text read by parseTimestampText into a column's value.
+// Text without an offset comes in UTC, so for a UTC zone it is already the
+// instant.
+func placeTimestamp(t time.Time, zoned bool, loc *time.Location, instant bool) time.Time {
+	switch {
+	case zoned && instant:
+		return t.UTC()
+	case zoned:
+		return wallClock(t.In(loc))
+	case instant && loc == time.UTC:
+		return t // what time.Date in UTC would give again
+	case instant:
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UTC()
+	default:
+		return t
+	}
 }
 
 // wallClock keeps t's wall-clock fields in a UTC time.Time.
@@ -554,12 +603,21 @@ func epoch(s string, unit time.Duration) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%q is not an epoch timestamp", clip(s))
 	}
+	t, err := epochTime(n, unit)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// epochTime is epoch on an integer already read.
+func epochTime(n int64, unit time.Duration) (time.Time, error) {
 	const maxSeconds = 253402300799 // 9999-12-31T23:59:59Z
 	var t time.Time
 	if unit >= time.Second {
 		k := int64(unit / time.Second)
 		if n > maxSeconds/k || n < -maxSeconds/k {
-			return nil, fmt.Errorf("%d is out of range", n)
+			return time.Time{}, fmt.Errorf("%d is out of range", n)
 		}
 		t = time.Unix(n*k, 0)
 	} else {
@@ -568,7 +626,7 @@ func epoch(s string, unit time.Duration) (any, error) {
 	}
 	t = t.UTC()
 	if t.Year() < 1 || t.Year() > 9999 {
-		return nil, fmt.Errorf("%d is out of range", n)
+		return time.Time{}, fmt.Errorf("%d is out of range", n)
 	}
 	return t, nil
 }

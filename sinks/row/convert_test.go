@@ -181,6 +181,8 @@ func TestConvertReviewCases(t *testing.T) {
 		{"jsonb", `{"a": [1, 2]}`, `{"a":[1,2]}`},
 		{"json", `not json`, `"not json"`},
 		{"int(10) unsigned zerofill", n("42"), int64(42)},
+		{"tinyint(1)", true, int64(1)},
+		{"tinyint(1)", false, int64(0)},
 		{"decimal(10,2)", n("12345678.999"), "12345678.999"},
 	}
 	for _, tt := range accepted {

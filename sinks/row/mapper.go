@@ -59,6 +59,9 @@ type Mapper struct {
 	cfg    MapperConfig
 	key    []int
 	byName map[string]int
+	// owns[i] says byName[Columns[i].Name] is i (a later column of the
+	// same name takes it), for mapFast's guess of the next column.
+	owns []bool
 }
 
 // NewMapper checks the configuration against the columns.
@@ -72,6 +75,10 @@ func NewMapper(cfg MapperConfig) (*Mapper, error) {
 	m := &Mapper{cfg: cfg, byName: make(map[string]int, 2*len(cfg.Columns))}
 	for i, c := range cfg.Columns {
 		m.byName[c.Name] = i
+	}
+	m.owns = make([]bool, len(cfg.Columns))
+	for i, c := range cfg.Columns {
+		m.owns[i] = m.byName[c.Name] == i
 	}
 	for i, c := range cfg.Columns {
 		// Case-insensitive fallback, as unquoted SQL names are; an exact
@@ -123,7 +130,22 @@ func (m *Mapper) column(name string) (int, bool) {
 // delete while deletes are disabled, or a tombstone whose key the table
 // cannot use (CDC sources write one after every delete event, which already
 // carried the row). An error says why the record can never be written.
+//
+// Most records are read by a scanner over the value's bytes that converts
+// each field straight from its JSON text (see mapFast); whatever it does not
+// handle, errors included, goes through mapSlow, which decodes the value
+// into maps first and gives the same results.
 func (m *Mapper) Map(r *record.Record) (c Change, ok bool, err error) {
+	if r.Value != nil {
+		if c, ok, done := m.mapFast(r); done {
+			return c, ok, nil
+		}
+	}
+	return m.mapSlow(r)
+}
+
+// mapSlow is Map over record.ParseChange's maps.
+func (m *Mapper) mapSlow(r *record.Record) (c Change, ok bool, err error) {
 	ch, err := record.ParseChange(r.Value)
 	if err != nil {
 		return Change{}, false, err
@@ -157,13 +179,21 @@ func (m *Mapper) Map(r *record.Record) (c Change, ok bool, err error) {
 			return Change{}, false, err
 		}
 	}
+	if err := m.checkKey(&c); err != nil {
+		return Change{}, false, err
+	}
+	return c, true, nil
+}
+
+// checkKey requires every key column and writes it in its canonical form.
+func (m *Mapper) checkKey(c *Change) error {
 	for _, i := range m.key {
 		if c.Values[i] == nil {
-			return Change{}, false, fmt.Errorf("primary key column %s is missing or null", m.cfg.Columns[i].Name)
+			return fmt.Errorf("primary key column %s is missing or null", m.cfg.Columns[i].Name)
 		}
 		c.Values[i] = canonicalKey(&m.cfg.Columns[i], c.Values[i])
 	}
-	return c, true, nil
+	return nil
 }
 
 // canonicalKey writes key values the store holds as equal the same way, so
@@ -200,11 +230,18 @@ func canonicalKey(col *Column, v any) any {
 // fill converts every field of row into its column. A field named exactly
 // as a column wins over ones matching it only without regard to case, and
 // among those the first in byte order wins, so the result never depends on
-// map order.
+// map order. A field named as the lower-cased column name (byName's
+// fallback entry) ranks between: it loses to the exact name, and beats
+// other spellings.
 func (m *Mapper) fill(c *Change, row map[string]any) error {
 	var folded []string
 	for name, v := range row {
 		i, exact := m.byName[name]
+		if exact && name != m.cfg.Columns[i].Name {
+			if _, named := row[m.cfg.Columns[i].Name]; named {
+				continue // the exact name wins, whatever the map order
+			}
+		}
 		if !exact {
 			if _, ok := m.column(name); ok {
 				folded = append(folded, name)
