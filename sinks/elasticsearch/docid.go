@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tributarydata/tributary/sinks/row"
 )
 
 // maxIDBytes is Elasticsearch's limit on an _id.
@@ -16,33 +17,15 @@ const maxIDBytes = 512
 // errNoKey says a record key gives no _id: absent, or JSON null.
 var errNoKey = errors.New("no record key")
 
-// scalarText is the text of a value in an _id: strings as they are, numbers
-// as their exact decimal text, booleans as true/false.
-func scalarText(v any) (string, error) {
-	switch x := v.(type) {
-	case string:
-		return x, nil
-	case json.Number:
-		return x.String(), nil
-	case bool:
-		return strconv.FormatBool(x), nil
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64), nil
-	case nil:
-		return "", errors.New("is null")
-	}
-	return "", fmt.Errorf("is an %s, not a scalar", kindOf(v))
-}
-
 // idFromFields joins the values of fields with "_".
-func idFromFields(row map[string]any, fields []string) (string, error) {
+func idFromFields(values map[string]any, fields []string) (string, error) {
 	parts := make([]string, len(fields))
 	for i, f := range fields {
-		v, ok := row[f]
+		v, ok := values[f]
 		if !ok {
 			return "", fmt.Errorf("no key field %q", f)
 		}
-		s, err := scalarText(v)
+		s, err := row.KeyText(v)
 		if err != nil {
 			return "", fmt.Errorf("key field %q %v", f, err)
 		}
@@ -84,7 +67,7 @@ func idFromKey(key []byte) (string, error) {
 		}
 		parts := make([]string, len(fields))
 		for i, f := range fields {
-			s, err := scalarText(f.value)
+			s, err := row.KeyText(f.value)
 			if err != nil {
 				return "", fmt.Errorf("record key field %q %v; set key.fields", f.name, err)
 			}
@@ -103,7 +86,7 @@ func idFromKey(key []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s, err := scalarText(v)
+	s, err := row.KeyText(v)
 	if err != nil {
 		return "", fmt.Errorf("the record key %v", err)
 	}

@@ -3,12 +3,13 @@ package hbase
 import (
 	"crypto/md5"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tributarydata/tributary/sinks/row"
 )
 
 // The rowkey.expression language:
@@ -69,12 +70,12 @@ func reverseRunes(a []string) string {
 	return string(r)
 }
 
-func (f fieldRef) eval(row map[string]any) (string, error) {
-	v, ok := row[f.name]
+func (f fieldRef) eval(fields map[string]any) (string, error) {
+	v, ok := fields[f.name]
 	if !ok {
 		return "", fmt.Errorf("no field %q", f.name)
 	}
-	s, err := scalarText(v)
+	s, err := row.KeyText(v)
 	if err != nil {
 		return "", fmt.Errorf("field %q %v", f.name, err)
 	}
@@ -110,29 +111,6 @@ func (c call) String() string {
 		parts[i] = a.String()
 	}
 	return c.fn.name + "(" + strings.Join(parts, ",") + ")"
-}
-
-// scalarText is the text of a field value in a rowkey: strings as they are,
-// numbers as their exact decimal text, booleans as true/false. A null or a
-// nested value cannot name a row.
-func scalarText(v any) (string, error) {
-	switch x := v.(type) {
-	case string:
-		return x, nil
-	case json.Number:
-		return x.String(), nil
-	case bool:
-		return strconv.FormatBool(x), nil
-	case nil:
-		return "", fmt.Errorf("is null")
-	case map[string]any:
-		return "", fmt.Errorf("is an object, not a scalar")
-	case []any:
-		return "", fmt.Errorf("is an array, not a scalar")
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64), nil
-	}
-	return "", fmt.Errorf("has unsupported type %T", v)
 }
 
 // ExprError is a rowkey.expression that does not parse; Col counts
