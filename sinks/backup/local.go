@@ -11,6 +11,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+
+	"github.com/tributarydata/tributary/plugins/sdk"
 )
 
 // localStore keeps the backup in a directory tree.
@@ -116,12 +118,12 @@ func (l *localStore) put(_ context.Context, p string, write func(io.Writer) erro
 	if err = os.Rename(tmp, filepath.Join(absDir, name)); err != nil {
 		return err
 	}
-	if err = syncDir(absDir); err != nil {
+	if err = sdk.SyncDir(absDir); err != nil {
 		return err
 	}
 	// Make the new directories' own entries durable, innermost first.
 	for _, d := range created {
-		if err = syncDir(filepath.Dir(d)); err != nil {
+		if err = sdk.SyncDir(filepath.Dir(d)); err != nil {
 			return err
 		}
 	}
@@ -157,17 +159,4 @@ func mkdirAll(dir string) ([]string, error) {
 		return nil, err
 	}
 	return missing, nil
-}
-
-// syncDir makes renames and new entries in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -83,7 +83,7 @@ func (s *Sink) Open(_ context.Context, cfg sdk.Config) error {
 	}
 	s.log = slog.Default().With("connector", cfg["name"], "plugin", Plugin.Class)
 	if s.sleep == nil {
-		s.sleep = sleep
+		s.sleep = sdk.Sleep
 	}
 	s.applied = nil
 	return nil
@@ -215,15 +215,4 @@ func (s *Sink) indexOf(row map[string]any, r *sdk.Record) (string, error) {
 		return "", fmt.Errorf("date %s of index %s is out of range; check index.date.unit", t.Format(time.RFC3339), s.index)
 	}
 	return s.index.render(r.Topic, t), nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -96,18 +96,5 @@ func writeOffsets(path string, length int64, next map[sdk.TopicPartition]int64) 
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
-}
-
-// syncDir makes a rename (and a newly created file) in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return sdk.SyncDir(filepath.Dir(path))
 }

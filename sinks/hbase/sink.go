@@ -82,7 +82,7 @@ func (s *Sink) Open(_ context.Context, cfg sdk.Config) error {
 	}
 	s.log = slog.Default().With("connector", cfg["name"], "plugin", Plugin.Class)
 	if s.sleep == nil {
-		s.sleep = sleep
+		s.sleep = sdk.Sleep
 	}
 	newClient := s.newClient
 	if newClient == nil {
@@ -267,15 +267,4 @@ func (s *Sink) Close() error {
 		s.client = nil
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -258,7 +258,7 @@ func TestPutWaitsAfterDelete(t *testing.T) {
 	var slept atomic.Int64
 	s.sleep = func(ctx context.Context, d time.Duration) error {
 		slept.Add(int64(d))
-		return sleep(ctx, d)
+		return sdk.Sleep(ctx, d)
 	}
 	// Within one batch.
 	writeAll(t, s, rec(0, "", `{"op":"d","before":{"id":"a"}}`), rec(1, "", `{"id":"a","v":"1"}`))
