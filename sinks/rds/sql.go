@@ -65,12 +65,7 @@ func insertSQL(d dialect, table string, names []string, cols, key []int, rows in
 	b.WriteString("INSERT INTO ")
 	b.WriteString(table)
 	b.WriteString(" (")
-	for i, c := range cols {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(quoteIdent(names[c]))
-	}
+	writeIdents(&b, names, cols, ",", "")
 	b.WriteString(") VALUES ")
 	placeholders(&b, rows, len(cols))
 	if how == upsertNone {
@@ -170,12 +165,7 @@ func deleteSQL(table string, names []string, key []int, rows int) string {
 		return b.String()
 	}
 	b.WriteByte('(')
-	for i, k := range key {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(quoteIdent(names[k]))
-	}
+	writeIdents(&b, names, key, ",", "")
 	b.WriteString(") IN (")
 	placeholders(&b, rows, len(key))
 	b.WriteByte(')')
@@ -196,20 +186,20 @@ func updateSQL(table string, names []string, set, key []int) string {
 		b.WriteByte('=')
 		b.WriteString(quoteIdent(names[key[0]]))
 	}
-	for i, c := range set {
+	writeIdents(&b, names, set, ",", "=?")
+	b.WriteString(" WHERE ")
+	writeIdents(&b, names, key, " AND ", "=?")
+	return b.String()
+}
+
+// writeIdents writes the quoted names of the columns idx, each followed by
+// suffix, separated by sep.
+func writeIdents(b *strings.Builder, names []string, idx []int, sep, suffix string) {
+	for i, c := range idx {
 		if i > 0 {
-			b.WriteByte(',')
+			b.WriteString(sep)
 		}
 		b.WriteString(quoteIdent(names[c]))
-		b.WriteString("=?")
+		b.WriteString(suffix)
 	}
-	b.WriteString(" WHERE ")
-	for i, k := range key {
-		if i > 0 {
-			b.WriteString(" AND ")
-		}
-		b.WriteString(quoteIdent(names[k]))
-		b.WriteString("=?")
-	}
-	return b.String()
 }
