@@ -19,6 +19,7 @@ type Metrics struct {
 	lag        *prometheus.GaugeVec
 	latency    *prometheus.HistogramVec
 	starts     *prometheus.CounterVec
+	events     *prometheus.CounterVec
 }
 
 // New registers the metrics in a fresh registry, with Go runtime and process collectors.
@@ -51,8 +52,11 @@ func New() *Metrics {
 		starts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tributary_task_starts_total", Help: "Times this worker started a task: assignments, restarts and config changes.",
 		}, labels),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tributary_task_events_total", Help: "What a connector counted about its records beyond in and out (sdk.Counted): records a rule table matched to no event, records a filter dropped.",
+		}, append(labels, "event")),
 	}
-	m.Registry.MustRegister(m.recordsIn, m.recordsOut, m.batches, m.errors, m.dlq, m.lag, m.latency, m.starts,
+	m.Registry.MustRegister(m.recordsIn, m.recordsOut, m.batches, m.errors, m.dlq, m.lag, m.latency, m.starts, m.events,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -76,7 +80,7 @@ func (m *Metrics) Task(connector string, task int) *Task {
 func (m *Metrics) Forget(connector string) {
 	match := prometheus.Labels{"connector": connector}
 	for _, v := range []*prometheus.MetricVec{m.recordsIn.MetricVec, m.recordsOut.MetricVec, m.batches.MetricVec,
-		m.errors.MetricVec, m.dlq.MetricVec, m.lag.MetricVec, m.latency.MetricVec, m.starts.MetricVec} {
+		m.errors.MetricVec, m.dlq.MetricVec, m.lag.MetricVec, m.latency.MetricVec, m.starts.MetricVec, m.events.MetricVec} {
 		v.DeletePartialMatch(match)
 	}
 }
@@ -89,6 +93,28 @@ type Task struct {
 	In, Out, Batches, DLQ, Starts prometheus.Counter
 	Lag                           prometheus.Gauge
 	Latency                       prometheus.Observer
+
+	// counted is the last total seen per event, so Counted adds the difference.
+	counted map[string]int64
+}
+
+// Counted takes a connector's totals since it opened (sdk.Counted) and adds
+// what grew since the last call to tributary_task_events_total. A total that
+// went down means a new instance counting from zero, so all of it is new.
+func (t *Task) Counted(totals map[string]int64) {
+	if t.counted == nil {
+		t.counted = map[string]int64{}
+	}
+	for event, n := range totals {
+		delta := n - t.counted[event]
+		if delta < 0 {
+			delta = n
+		}
+		if delta > 0 {
+			t.m.events.WithLabelValues(t.connector, t.task, event).Add(float64(delta))
+		}
+		t.counted[event] = n
+	}
 }
 
 // Error counts an error at a stage (e.g. "produce", "sink_write", "value_converter").

@@ -46,7 +46,7 @@ func (w *Worker) info(name string, props map[string]string) ConnectorInfo {
 	masked := props
 	if p, ok := w.plugins.Lookup(props["connector.class"]); ok {
 		typ = string(p.Type)
-		masked = sdk.Masked(p.Config, sdk.Config(props))
+		masked = p.Mask(sdk.Config(props))
 	}
 	ids := w.taskIDs(name)
 	if len(ids) == 0 {
@@ -76,7 +76,7 @@ func (w *Worker) validationErrors(props map[string]string) map[string][]string {
 		if !ok {
 			errs["connector.class"] = append(errs["connector.class"], fmt.Sprintf("no plugin with class %q is installed (GET /connector-plugins lists them)", class))
 		} else {
-			for k, v := range sdk.Validate(p.Config, cfg) {
+			for k, v := range p.Problems(cfg) {
 				errs[k] = append(errs[k], v...)
 			}
 			if p.Type != sdk.TypeSource && props["topics"] == "" && props["topics.regex"] == "" {
@@ -211,7 +211,7 @@ func (w *Worker) Tasks(ctx context.Context, name string) ([]TaskInfo, error) {
 	for i, c := range cfgs {
 		masked := map[string]string(c)
 		if known {
-			masked = sdk.Masked(p.Config, c)
+			masked = p.Mask(c)
 		}
 		out = append(out, TaskInfo{ID: TaskID{name, i}, Config: masked})
 	}
@@ -482,7 +482,7 @@ func ConfigKeys(p sdk.Plugin) ([]sdk.ConfigKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	own, err := sdk.Spec(p.Config)
+	own, err := p.Keys()
 	if err != nil {
 		return nil, err
 	}

@@ -20,9 +20,6 @@ func NewRegistry(plugins ...sdk.Plugin) (*Registry, error) {
 		if err := p.Check(); err != nil {
 			return nil, err
 		}
-		if _, err := sdk.Spec(p.Config); err != nil {
-			return nil, fmt.Errorf("plugin %s: %w", p.Class, err)
-		}
 		for _, name := range append([]string{p.Class}, p.Aliases...) {
 			if _, dup := r.byClass[name]; dup {
 				return nil, fmt.Errorf("plugin class %q registered twice", name)

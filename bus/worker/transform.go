@@ -125,6 +125,14 @@ func (x *transformTask) processBatch(ctx context.Context, tr sdk.Transform, batc
 	produced := 0
 	for i := range outputs {
 		r := &outputs[i]
+		if r.Fault != nil {
+			// The transform rejected this input: it comes back as it came
+			// in, with the reason.
+			if err := x.dlq.handle(r, StageTransformation, r.Fault); err != nil {
+				return abort(err)
+			}
+			continue
+		}
 		sent, err := send(r, x.topic, &x.common, x.dlq, x.produce)
 		if err != nil {
 			return abort(fail(err))
@@ -149,6 +157,9 @@ func (x *transformTask) processBatch(ctx context.Context, tr sdk.Transform, batc
 	}
 	x.input.committed(offsets)
 	x.metrics.Out.Add(float64(produced))
+	if c, ok := tr.(sdk.Counted); ok {
+		x.metrics.Counted(c.Counts())
+	}
 	return nil
 }
 

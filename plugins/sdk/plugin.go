@@ -1,6 +1,11 @@
 package sdk
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
 
 // Type says what a plugin is.
 type Type string
@@ -27,6 +32,14 @@ type Plugin struct {
 	// Config is a pointer to the zero value of the plugin's config struct; its
 	// tags give the spec (see Decode).
 	Config any
+	// ConfigKeys, when set, is the spec instead of Config's tags: a plugin
+	// served by another process has no Go struct in the worker, only the
+	// keys it described (see plugins/host).
+	ConfigKeys []ConfigKey
+	// ValidateConfig, when set, checks what the spec cannot say (keys named at
+	// run time, like a transform chain's transforms.<alias>.*, or a remote
+	// plugin's own checks) and returns the problems per key.
+	ValidateConfig func(cfg Config) map[string][]string
 
 	NewSource    func() Source
 	NewSink      func() Sink
@@ -59,8 +72,73 @@ func (p Plugin) Check() error {
 	if !ok {
 		return fmt.Errorf("sdk: plugin %s has type %q but another constructor", p.Class, p.Type)
 	}
-	if p.Config == nil {
+	if p.Config == nil && p.ConfigKeys == nil {
 		return fmt.Errorf("sdk: plugin %s has no config struct", p.Class)
 	}
-	return nil
+	_, err := p.Keys()
+	return err
+}
+
+// Keys returns the plugin's config spec: ConfigKeys when set, else the keys
+// of its Config struct.
+func (p Plugin) Keys() ([]ConfigKey, error) {
+	if p.ConfigKeys != nil {
+		return p.ConfigKeys, nil
+	}
+	keys, err := Spec(p.Config)
+	if err != nil {
+		return nil, fmt.Errorf("plugin %s: %w", p.Class, err)
+	}
+	return keys, nil
+}
+
+// Problems checks cfg against the plugin's spec and its ValidateConfig, and
+// returns what is wrong per key: an empty map when cfg is valid.
+func (p Plugin) Problems(cfg Config) map[string][]string {
+	var bad map[string][]string
+	if p.ConfigKeys != nil {
+		bad = validateKeys(p.ConfigKeys, cfg)
+	} else {
+		bad = Validate(p.Config, cfg)
+	}
+	if p.ValidateConfig != nil {
+		for k, msgs := range p.ValidateConfig(cfg) {
+			bad[k] = append(bad[k], msgs...)
+		}
+	}
+	return bad
+}
+
+// Mask returns a copy of cfg whose PASSWORD keys read "[hidden]".
+func (p Plugin) Mask(cfg Config) Config {
+	if p.ConfigKeys != nil {
+		out := maps.Clone(cfg)
+		for _, k := range p.ConfigKeys {
+			if _, ok := out[k.Name]; ok && k.Type == "PASSWORD" {
+				out[k.Name] = hidden
+			}
+		}
+		return out
+	}
+	return Masked(p.Config, cfg)
+}
+
+// validateKeys is the check a described spec allows: required keys are set
+// and enumerated keys hold one of their values. The plugin process checks
+// the rest when its task opens.
+func validateKeys(keys []ConfigKey, cfg Config) map[string][]string {
+	bad := map[string][]string{}
+	for _, k := range keys {
+		v, set := cfg[k.Name]
+		if !set || blank(v) {
+			if k.Required && k.DefaultValue == nil {
+				bad[k.Name] = append(bad[k.Name], "required")
+			}
+			continue
+		}
+		if len(k.Enum) > 0 && !slices.Contains(k.Enum, strings.TrimSpace(v)) {
+			bad[k.Name] = append(bad[k.Name], "must be one of "+strings.Join(k.Enum, ", "))
+		}
+	}
+	return bad
 }

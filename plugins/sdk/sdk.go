@@ -56,12 +56,25 @@ type Sink interface {
 
 // Transform turns records into records. It may drop, split or reroute them (by
 // setting Record.Topic); records it returns with an empty Topic go to the
-// connector's output topic.
+// connector's output topic. To reject one input (it does not parse, a value
+// has the wrong type) it returns that input record with Fault set to the
+// reason: the runtime dead-letters it (stage TRANSFORMATION) when
+// errors.tolerance=all and fails the task otherwise, and the rest of the
+// batch goes on. An error returned from Process fails the whole batch.
 type Transform interface {
 	Open(ctx context.Context, cfg Config) error
 	Process(ctx context.Context, records []Record) ([]Record, error)
 	Close() error
 	mustEmbedUnimplementedTransform()
+}
+
+// Counted is implemented by connectors that count what happened to records
+// beyond in and out: the records a rule table matched to no event, the ones a
+// filter dropped. Counts returns totals since Open, by event name; the
+// runtime reads them after every batch and exports them as the metric
+// tributary_task_events_total{connector,task,event}.
+type Counted interface {
+	Counts() map[string]int64
 }
 
 // OffsetKeeper is implemented by sinks that store their own input positions
