@@ -15,6 +15,7 @@ import (
 	filesource "github.com/tributarydata/tributary/sources/file"
 	mysqlsource "github.com/tributarydata/tributary/sources/mysql"
 	weblogsource "github.com/tributarydata/tributary/sources/weblog"
+	"github.com/tributarydata/tributary/transforms/smt"
 )
 
 // Plugins returns every built-in plugin.
@@ -31,5 +32,6 @@ func Plugins() []sdk.Plugin {
 		mysqlsource.Plugin,
 		weblogsource.Plugin,
 		applogsource.Plugin,
+		smt.Plugin,
 	}
 }

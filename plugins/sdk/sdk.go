@@ -61,6 +61,9 @@ type Sink interface {
 // reason: the runtime dead-letters it (stage TRANSFORMATION) when
 // errors.tolerance=all and fails the task otherwise, and the rest of the
 // batch goes on. An error returned from Process fails the whole batch.
+// The runtime is done with the records Process returned (they are produced,
+// copied into the Kafka client) when it calls Process again, so a transform
+// may reuse their memory from then on.
 type Transform interface {
 	Open(ctx context.Context, cfg Config) error
 	Process(ctx context.Context, records []Record) ([]Record, error)

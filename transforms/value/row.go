@@ -109,7 +109,7 @@ func (r *Row) AppendJSON(dst []byte) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = sdk.AppendJSONString(dst, r.Fields[i].Name)
+		dst = appendString(dst, r.Fields[i].Name)
 		dst = append(dst, ':')
 		dst = r.Fields[i].Value.AppendJSON(dst)
 	}
@@ -131,7 +131,29 @@ func (v Value) AppendJSON(dst []byte) []byte {
 	case Number, JSON:
 		return append(dst, v.s...)
 	case String:
-		return sdk.AppendJSONString(dst, v.s)
+		return appendString(dst, v.s)
 	}
 	return append(dst, "null"...)
+}
+
+// plain marks the bytes a JSON string holds as they are: printable ASCII
+// other than the quote and the backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendString writes a JSON string, copying plain text (field names, most
+// values) in one piece and leaving the rest to sdk.AppendJSONString.
+func appendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if !plain[s[i]] {
+			return sdk.AppendJSONString(dst, s)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }

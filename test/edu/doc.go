@@ -1,0 +1,4 @@
+// Package edu makes the warehouse's input messages — classroom signals in
+// every shape the app sends them — for benchmarks, tests and the load
+// generator, so all of them measure and check the same traffic.
+package edu
