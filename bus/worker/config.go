@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -43,6 +44,9 @@ type Config struct {
 	HeartbeatInterval time.Duration `yaml:"heartbeat.interval"`
 	// RebalanceTimeout bounds how long workers get to stop revoked tasks.
 	RebalanceTimeout time.Duration `yaml:"rebalance.timeout"`
+	// PluginPath lists directories of external plugin binaries, Kafka
+	// Connect's plugin.path: a YAML list or one comma-separated string.
+	PluginPath []string `yaml:"plugin.path"`
 
 	// Now is the wall clock statuses and heartbeats are stamped with (tests
 	// skew it); durations always use the monotonic clock.
@@ -78,6 +82,39 @@ func LoadConfig(path string) (Config, error) {
 		return cfg, fmt.Errorf("parse worker config %s: %w", path, err)
 	}
 	return cfg, nil
+}
+
+// UnmarshalYAML reads the fields by their tags, and plugin.path also from
+// one comma-separated string, as Kafka Connect's properties write it.
+func (c *Config) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, value := n.Content[i], n.Content[i+1]
+			if key.Value != "plugin.path" || value.Kind != yaml.ScalarNode {
+				continue
+			}
+			list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+			if value.Tag != "!!null" {
+				for _, dir := range SplitPluginPath(value.Value) {
+					list.Content = append(list.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: dir})
+				}
+			}
+			n.Content[i+1] = list
+		}
+	}
+	type fields Config // without this method
+	return n.Decode((*fields)(c))
+}
+
+// SplitPluginPath splits a comma-separated plugin.path, dropping blanks.
+func SplitPluginPath(s string) []string {
+	var dirs []string
+	for dir := range strings.SplitSeq(s, ",") {
+		if dir = strings.TrimSpace(dir); dir != "" {
+			dirs = append(dirs, dir)
+		}
+	}
+	return dirs
 }
 
 // withDefaults fills derived fields.

@@ -3,6 +3,7 @@ package worker
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -65,5 +66,29 @@ func TestWildcardListenAdvertisesTheHostName(t *testing.T) {
 	bad.SessionTimeout, bad.HeartbeatInterval = 6*time.Second, 4*time.Second
 	if _, err := bad.withDefaults(); err == nil {
 		t.Fatal("a heartbeat interval over half the session was accepted")
+	}
+}
+
+// TestPluginPathReadsAListOrACommaSeparatedString: plugin.path as Kafka
+// Connect's properties write it and as a YAML list give the same dirs.
+func TestPluginPathReadsAListOrACommaSeparatedString(t *testing.T) {
+	dir := t.TempDir()
+	for text, want := range map[string][]string{
+		"plugin.path: /opt/a, /opt/b ,,\n":      {"/opt/a", "/opt/b"},
+		"plugin.path: [/opt/a, /opt/b]\n":       {"/opt/a", "/opt/b"},
+		"plugin.path:\n  - /opt/a\n":            {"/opt/a"},
+		"group: g\nplugin.path:\nlisten: x:1\n": nil,
+	} {
+		path := filepath.Join(dir, "w.yaml")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := LoadConfig(path)
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if !slices.Equal(cfg.PluginPath, want) {
+			t.Errorf("%q: plugin.path %q, want %q", text, cfg.PluginPath, want)
+		}
 	}
 }

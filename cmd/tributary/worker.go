@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/tributarydata/tributary/bus/metrics"
 	"github.com/tributarydata/tributary/bus/worker"
 	"github.com/tributarydata/tributary/plugins/builtin"
+	"github.com/tributarydata/tributary/plugins/host"
 )
 
 // workerFlags adds the worker's flags; the returned function applies them
@@ -29,6 +31,7 @@ func workerFlags(fs *flag.FlagSet) func() (worker.Config, error) {
 	id := fs.String("id", "", "worker id shown in statuses; unique in the group (default the REST address)")
 	advertised := fs.String("advertised-url", "", "URL other workers and clients reach this worker's REST API at (default http://<rest>)")
 	session := fs.Duration("session-timeout", 0, "how long the group waits for a silent worker before moving its tasks (session.timeout; default 10s)")
+	pluginPath := fs.String("plugin-path", "", "comma-separated directories of external plugin binaries (plugin.path)")
 	return func() (worker.Config, error) {
 		cfg := worker.DefaultConfig()
 		if *file != "" {
@@ -61,6 +64,9 @@ func workerFlags(fs *flag.FlagSet) func() (worker.Config, error) {
 		if *session > 0 {
 			cfg.SessionTimeout = *session
 		}
+		if *pluginPath != "" {
+			cfg.PluginPath = worker.SplitPluginPath(*pluginPath)
+		}
 		if *token != "" {
 			cfg.Token = *token
 		} else if t, ok := os.LookupEnv("TRIBUTARY_TOKEN"); ok && cfg.Token == "" {
@@ -88,6 +94,32 @@ func runWorker(ctx context.Context, args []string) error {
 	return serveWorker(ctx, cfg, log)
 }
 
+// registry holds the built-in plugins and the external ones on plugin.path.
+// A binary that does not load, or a plugin whose class is built in, is
+// skipped with a warning: one bad file must not keep the worker down.
+func registry(ctx context.Context, pluginPath []string, log *slog.Logger) (*worker.Registry, error) {
+	plugins := builtin.Plugins()
+	taken := map[string]bool{}
+	for _, p := range plugins {
+		for _, name := range append([]string{p.Class}, p.Aliases...) {
+			taken[name] = true
+		}
+	}
+	external, errs := host.Discover(ctx, pluginPath, host.Options{Logger: log})
+	for _, err := range errs {
+		log.Warn("plugin skipped", "err", err)
+	}
+	for _, p := range external {
+		if slices.ContainsFunc(append([]string{p.Class}, p.Aliases...), func(name string) bool { return taken[name] }) {
+			log.Warn("plugin skipped: a built-in plugin has its class", "class", p.Class)
+			continue
+		}
+		log.Info("external plugin", "class", p.Class, "type", p.Type, "version", p.Version)
+		plugins = append(plugins, p)
+	}
+	return worker.NewRegistry(plugins...)
+}
+
 // serveWorker runs a worker and its REST API until ctx ends, then shuts both
 // down: the API first, so no call lands on a stopping worker, then the tasks,
 // which flush and commit.
@@ -98,7 +130,7 @@ func serveWorker(ctx context.Context, cfg worker.Config, log *slog.Logger) error
 	if err != nil {
 		return fmt.Errorf("REST listen address %s is not available (is another worker using it? give each worker its own --rest): %w", cfg.Listen, err)
 	}
-	reg, err := worker.NewRegistry(builtin.Plugins()...)
+	reg, err := registry(ctx, cfg.PluginPath, log)
 	if err != nil {
 		ln.Close()
 		return err

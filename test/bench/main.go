@@ -2,7 +2,10 @@
 // confluent-kafka-go against the same embedded broker, measured in the same
 // run, as ratios (absolute numbers on a shared machine mean little).
 //
-//	go run ./test/bench [-records 200000] [-value-bytes 100] [-mysql-rows 100000] [-pg-rows 200000] [-rds-rows 100000]
+//	go run ./test/bench [-records 200000] [-value-bytes 100] [-mysql-rows 100000] [-pg-rows 200000] [-rds-rows 100000] [-signals 1000000]
+//
+// Run it from the repository root: the transform measurements read the
+// pipeline files under deployments/pipelines/edu.
 package main
 
 import (
@@ -12,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -25,16 +29,64 @@ import (
 )
 
 func main() {
+	servePluginIfAsked()
 	records := flag.Int("records", 200_000, "records per measurement")
 	valueBytes := flag.Int("value-bytes", 100, "bytes per record value")
 	mysqlRows := flag.Int("mysql-rows", 100_000, "rows for the MariaDB binlog measurement; 0 skips it")
 	pgRows := flag.Int("pg-rows", 200_000, "rows for the PostgreSQL (hologres sink) measurement; 0 skips it")
 	rdsRows := flag.Int("rds-rows", 100_000, "rows for the MariaDB (rds sink) measurement; 0 skips it")
+	signals := flag.Int("signals", 1_000_000, "classroom signals for the signal ETL measurements; 0 skips them")
 	flag.Parse()
+	if err := runTransforms(*signals); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
 	if err := run(*records, *valueBytes, *mysqlRows, *pgRows, *rdsRows); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// runTransforms measures the signal ETL, first so that the broker's
+// goroutines are not yet running beside it.
+func runTransforms(signals int) error {
+	if signals <= 0 {
+		return nil
+	}
+	cfg, err := signalETLConfig(".")
+	if err != nil {
+		return err
+	}
+	batches := signalInputs(signals)
+	// One core: GOMAXPROCS=1 here and in the plugin process.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	// Three rounds, alternating, keeping each one's best: on a shared
+	// machine the best of a few runs is the least disturbed one.
+	var base, inProc, outProc float64
+	var outs int
+	for range 3 {
+		b, _, err := transformRate(mapETL{}, batches)
+		if err != nil {
+			return err
+		}
+		in, n, err := signalETLInProcess(cfg, batches)
+		if err != nil {
+			return err
+		}
+		out, m, err := signalETLPlugin(cfg, batches)
+		if err != nil {
+			return fmt.Errorf("signal ETL as a plugin: %w", err)
+		}
+		if m != n {
+			return fmt.Errorf("the plugin made %d events, in process %d", m, n)
+		}
+		base, inProc, outProc, outs = max(base, b), max(inProc, in), max(outProc, out), n
+	}
+	fmt.Printf("signals=%d classroom signals (3 shapes), batches of %d, GOMAXPROCS=1 (the plugin process too)\n", signals, signalBatch)
+	fmt.Printf("baseline: encoding/json maps          %10.0f events/s\n", base)
+	fmt.Printf("signal ETL in process (smt chain)     %10.0f events/s   ratio to baseline %.2f, %d events out\n", inProc, inProc/base, outs)
+	fmt.Printf("signal ETL out of process (go-plugin) %10.0f events/s   ratio to in process %.2f\n", outProc, outProc/inProc)
+	return nil
 }
 
 func run(n, valueBytes, mysqlRows, pgRows, rdsRows int) error {

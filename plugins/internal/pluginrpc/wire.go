@@ -1,0 +1,272 @@
+package pluginrpc
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// The protobuf primitives the messages are built from. Scalars equal to
+// their zero value are left out, as proto3 does; fields with presence
+// (plugin.proto's optional) are written whenever they are set.
+
+func appendString(b []byte, num protowire.Number, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendString(b, s)
+}
+
+func appendBytes(b []byte, num protowire.Number, v []byte) []byte {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendBytes(b, v)
+}
+
+func appendUint(b []byte, num protowire.Number, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, v)
+}
+
+func appendSint(b []byte, num protowire.Number, v int64) []byte {
+	return appendUint(b, num, protowire.EncodeZigZag(v))
+}
+
+func appendBool(b []byte, num protowire.Number, v bool) []byte {
+	return appendUint(b, num, protowire.EncodeBool(v))
+}
+
+func appendStrings(b []byte, num protowire.Number, ss []string) []byte {
+	for _, s := range ss {
+		b = protowire.AppendTag(b, num, protowire.BytesType)
+		b = protowire.AppendString(b, s)
+	}
+	return b
+}
+
+// appendNested appends field num holding the message enc appends. The body
+// is encoded in place behind a one-byte length and moved when its length
+// needs more bytes, which spares the small messages a size pass.
+func appendNested(b []byte, num protowire.Number, enc func([]byte) ([]byte, error)) ([]byte, error) {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	at := len(b)
+	b = append(b, 0)
+	b, err := enc(b)
+	if err != nil {
+		return b, err
+	}
+	n := len(b) - at - 1
+	if n < 0x80 {
+		b[at] = byte(n)
+		return b, nil
+	}
+	width := protowire.SizeVarint(uint64(n))
+	b = append(b, make([]byte, width-1)...)
+	copy(b[at+width:], b[at+1:at+1+n])
+	protowire.AppendVarint(b[:at], uint64(n))
+	return b, nil
+}
+
+// appendStringMap writes a map<string, string>, sorted so equal maps encode
+// equally.
+func appendStringMap(b []byte, num protowire.Number, m map[string]string) []byte {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v := m[k]
+		b = protowire.AppendTag(b, num, protowire.BytesType)
+		size := 0
+		if k != "" {
+			size += protowire.SizeTag(1) + protowire.SizeBytes(len(k))
+		}
+		if v != "" {
+			size += protowire.SizeTag(2) + protowire.SizeBytes(len(v))
+		}
+		b = protowire.AppendVarint(b, uint64(size))
+		b = appendString(b, 1, k)
+		b = appendString(b, 2, v)
+	}
+	return b
+}
+
+// appendCounts writes a map<string, int64>.
+func appendCounts(b []byte, num protowire.Number, m map[string]int64) []byte {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v := m[k]
+		b = protowire.AppendTag(b, num, protowire.BytesType)
+		size := 0
+		if k != "" {
+			size += protowire.SizeTag(1) + protowire.SizeBytes(len(k))
+		}
+		if v != 0 {
+			size += protowire.SizeTag(2) + protowire.SizeVarint(uint64(v))
+		}
+		b = protowire.AppendVarint(b, uint64(size))
+		b = appendString(b, 1, k)
+		b = appendUint(b, 2, uint64(v))
+	}
+	return b
+}
+
+// field is one decoded field: bytes for the length-delimited wire type,
+// scalar for varints and fixed-width numbers.
+type field struct {
+	num    protowire.Number
+	typ    protowire.Type
+	bytes  []byte
+	scalar uint64
+}
+
+var errWireType = errors.New("wrong wire type")
+
+func (f field) want(t protowire.Type) error {
+	if f.typ != t {
+		return fmt.Errorf("field %d: %w %d, want %d", f.num, errWireType, f.typ, t)
+	}
+	return nil
+}
+
+func (f field) str() (string, error) {
+	if err := f.want(protowire.BytesType); err != nil {
+		return "", err
+	}
+	return string(f.bytes), nil
+}
+
+func (f field) msg() ([]byte, error) {
+	if err := f.want(protowire.BytesType); err != nil {
+		return nil, err
+	}
+	return f.bytes, nil
+}
+
+func (f field) uint() (uint64, error) {
+	if err := f.want(protowire.VarintType); err != nil {
+		return 0, err
+	}
+	return f.scalar, nil
+}
+
+func (f field) sint() (int64, error) {
+	v, err := f.uint()
+	return protowire.DecodeZigZag(v), err
+}
+
+func (f field) bool() (bool, error) {
+	v, err := f.uint()
+	return v != 0, err
+}
+
+// eachField calls fn with every field of a message, in order. Fields of the
+// group wire types, which this protocol never uses, are skipped.
+func eachField(b []byte, fn func(f field) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		f := field{num: num, typ: typ}
+		switch typ {
+		case protowire.BytesType:
+			f.bytes, n = protowire.ConsumeBytes(b)
+			// Full slice: a plugin appending to a value must not grow
+			// it over the bytes of the next field.
+			f.bytes = f.bytes[:len(f.bytes):len(f.bytes)]
+		case protowire.VarintType:
+			f.scalar, n = protowire.ConsumeVarint(b)
+		case protowire.Fixed64Type:
+			f.scalar, n = protowire.ConsumeFixed64(b)
+		case protowire.Fixed32Type:
+			var v uint32
+			v, n = protowire.ConsumeFixed32(b)
+			f.scalar = uint64(v)
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			b = b[n:]
+			continue
+		}
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countField counts the occurrences of field num, to size a slice before
+// decoding into it.
+func countField(b []byte, num protowire.Number) int {
+	count := 0
+	for len(b) > 0 {
+		n0, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return count
+		}
+		b = b[n:]
+		n = protowire.ConsumeFieldValue(n0, typ, b)
+		if n < 0 {
+			return count
+		}
+		b = b[n:]
+		if n0 == num {
+			count++
+		}
+	}
+	return count
+}
+
+// decodeStringMap adds one map<string, string> entry to *m.
+func decodeStringMap(m *map[string]string, entry []byte) error {
+	var k, v string
+	err := eachField(entry, func(f field) (err error) {
+		switch f.num {
+		case 1:
+			k, err = f.str()
+		case 2:
+			v, err = f.str()
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	(*m)[k] = v
+	return nil
+}
+
+// decodeCounts adds one map<string, int64> entry to *m.
+func decodeCounts(m *map[string]int64, entry []byte) error {
+	var k string
+	var v uint64
+	err := eachField(entry, func(f field) (err error) {
+		switch f.num {
+		case 1:
+			k, err = f.str()
+		case 2:
+			v, err = f.uint()
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if *m == nil {
+		*m = map[string]int64{}
+	}
+	(*m)[k] = int64(v)
+	return nil
+}
