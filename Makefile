@@ -36,7 +36,7 @@ lint:
 # Go benchmarks plus the bench command, which prints throughput figures as
 # ratios against a baseline measured in the same run.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./bus/... ./sources/... ./sinks/...
+	$(GO) test -run '^$$' -bench . -benchmem ./bus/... ./sources/... ./sinks/... ./transforms/... ./plugins/...
 	$(GO) run ./test/bench
 
 # Short fuzz runs of every fuzz target (go test -fuzz takes one target at a time).

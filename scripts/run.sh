@@ -27,7 +27,13 @@ setsid ./bin/tributary local postgres --dir "$data/postgres" --port "$PG_PORT" &
 pg=$!
 load=""
 
-setsid ./bin/tributary dev --data-dir "$data/dev" --rest "$rest" --broker "$broker" --id worker-1 &
+# The example external plugin (plugins/examples/signalscore), built on its
+# own and found by the workers on their plugin path.
+plugins="$root/bin/plugins"
+mkdir -p "$plugins/signalscore"
+go build -o "$plugins/signalscore/signalscore" ./plugins/examples/signalscore
+
+setsid ./bin/tributary dev --data-dir "$data/dev" --rest "$rest" --broker "$broker" --id worker-1 --plugin-path "$plugins" &
 dev=$!
 second=""
 # Ctrl-C reaches this script only (the workers run in their own sessions):
@@ -65,9 +71,23 @@ for _ in $(seq 1 100); do
 done
 # A second worker joins the same group: the connectors' tasks spread over
 # both, and stopping either hands its tasks to the other.
-setsid ./bin/tributary worker --bootstrap "$broker" --rest "$rest2" --id worker-2 &
+setsid ./bin/tributary worker --bootstrap "$broker" --rest "$rest2" --id worker-2 --plugin-path "$plugins" &
 second=$!
 ./bin/tributary ctl apply deployments/pipelines/demo
+# The warehouse's cleaning jobs: signal ETL and the registration-level
+# dictionary (to the serving store), fed by the app collector below.
+./bin/tributary ctl apply deployments/pipelines/edu
+signal_kinds=("shape move -" "shape mouse over" "shape add -" "template audio start" "template audio pause"
+  "template match drop:wrong" "template match drop:correct" "template scroll down")
+for level in "1 一级 A" "2 二级 B" "3 三级 C" "4 四级 D"; do
+  read -r id cn lv <<<"$level"
+  # The collector answers once its task runs; until then, try again.
+  for _ in $(seq 1 50); do
+    curl -sf -o /dev/null -d "{\"type\":\"dictionary\",\"id\":\"$id\",\"chinese_name\":\"$cn\",\"english_name\":\"Level $lv\",\"level\":\"$lv\",\"pid\":\"0\",\"create_time\":\"$(date '+%F %T')\",\"update_time\":\"$(date '+%F %T')\",\"dept_id\":\"1\"}" \
+      "http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events" && break
+    sleep 0.2
+  done
+done
 
 # Registrations and orders keep arriving in MariaDB; CDC carries them to
 # ods.school.* (until 'tributary gen' plays a whole school day).
@@ -77,9 +97,14 @@ second=$!
       INSERT INTO orders (student_id, amount, status) VALUES (FLOOR(RAND()*10000), ROUND(RAND()*500, 2), 1);
       UPDATE orders SET status = status + 2 WHERE status < 4 ORDER BY id LIMIT 1;" >/dev/null 2>&1 || true
     # The app posts classroom signals and QoS reports to the collector.
+    # Signals in the seed's shape (every value a string), one of the seven
+    # classified operations; the signal ETL (deployments/pipelines/edu)
+    # cleans them into dwd.student_signal.
     now=$(date +%s%3N)
+    read -r ttype action sub <<<"${signal_kinds[RANDOM % ${#signal_kinds[@]}]}"
+    target=pic; [ "$action" = match ] && target=match
     curl -s -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary \
-      "{\"type\":\"signal\",\"data\":{\"timestamp\":$now,\"userId\":$RANDOM,\"roomId\":42,\"msg\":{\"msg_data\":{\"action\":\"raise_hand\"}}}}
+      "{\"type\":\"signal\",\"createTime\":\"$(date '+%F %T')\",\"data\":{\"userid\":\"$RANDOM\",\"roomid\":\"42\",\"timestamp\":\"$now\",\"role\":\"2\",\"msgid\":\"305\",\"msg\":{\"msgtype\":\"116\",\"msg_data\":{\"target_id\":\"$target\",\"target_type\":\"$ttype\",\"action\":\"$action\",\"sub_action\":\"$sub\",\"page_index\":\"1\"}}}}
 {\"type\":\"qos\",\"userId\":$RANDOM,\"classroomId\":42,\"extra\":{\"data_time\":$now,\"agora_audioState\":{\"lost\":$((RANDOM % 5))}}}" \
       "http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events" || true
   done
@@ -96,6 +121,9 @@ Tributary is running (Ctrl-C stops it; 'make run' again resumes).
   demo output  tail -f $DEMO_DIR/demo-events.jsonl
   CDC events   tail -f $DEMO_DIR/school-changes.jsonl      (MariaDB binlog → ods.school.*)
   app events   tail -f $DEMO_DIR/app-events.jsonl          (HTTP collector → ods.classroom_signal, ods.qos_log)
+  signal ETL   tail -f $DEMO_DIR/student-signals.jsonl      (ods.classroom_signal → smt chain → dwd.student_signal)
+  plugin       tail -f $DEMO_DIR/student-scores.jsonl       (dwd.student_signal → example.signalscore, out of process)
+  dictionary   psql "$SERVING_URL" -c 'SELECT * FROM channel_name_dictionary'   (rowkey = md5(id))
   post one     curl -d '[{"type":"signal","data":{}}]' http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events   (→ ods.classroom_signal)
   MariaDB      mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary school
   serving      psql "$SERVING_URL" -c 'SELECT * FROM school_orders ORDER BY id DESC LIMIT 5'
