@@ -71,11 +71,13 @@ type Transform interface {
 	mustEmbedUnimplementedTransform()
 }
 
-// Counted is implemented by connectors that count what happened to records
+// Counted is implemented by transforms that count what happened to records
 // beyond in and out: the records a rule table matched to no event, the ones a
 // filter dropped. Counts returns totals since Open, by event name; the
 // runtime reads them after every batch and exports them as the metric
-// tributary_task_events_total{connector,task,event}.
+// tributary_task_events_total{connector,task,event}. (Sources and sinks may
+// implement it too, and plugins carry their counts, but the runtime reads it
+// only from transforms so far.)
 type Counted interface {
 	Counts() map[string]int64
 }

@@ -15,7 +15,7 @@ import (
 // transforms.<alias>.<key>, listed in docs/transforms.md.
 type Config struct {
 	Topic      string   `json:"topic" doc:"Output topic of the records no route step sent elsewhere." importance:"high" group:"Transforms"`
-	Transforms []string `json:"transforms" validate:"min=1,regexp=^[A-Za-z0-9_-]+$" doc:"Aliases of the steps, in the order they run. Step <alias> is configured by transforms.<alias>.type (one of the step types of docs/transforms.md) and transforms.<alias>.<key>." importance:"high" group:"Transforms"`
+	Transforms []string `json:"transforms" validate:"required,min=1,regexp=^[A-Za-z0-9_-]+$" doc:"Aliases of the steps, in the order they run. Step <alias> is configured by transforms.<alias>.type (one of the step types of docs/transforms.md) and transforms.<alias>.<key>." importance:"high" group:"Transforms"`
 	MaxBytes   int      `json:"value.max.bytes" default:"1048576" validate:"gt=0" doc:"A value larger than this is refused (dead-lettered) before any step reads it." group:"Transforms"`
 	MaxDepth   int      `json:"value.max.depth" default:"64" validate:"gt=0,lte=10000" doc:"JSON nested deeper than this is refused (dead-lettered): it is a bomb, not a record." group:"Transforms"`
 }
@@ -80,6 +80,9 @@ func (t *Chain) build(cfg sdk.Config) error {
 		if !ok {
 			return &keyError{key: "transforms." + alias + ".type", err: fmt.Errorf("unknown step type %q (one of %s)", typ, strings.Join(stepTypeNames(), ", "))}
 		}
+		if err := checkKeys(typ, kind, sub); err != nil {
+			return prefixed("transforms."+alias+".", err)
+		}
 		s, err := kind.build(sub, t.cfg)
 		if err != nil {
 			return prefixed("transforms."+alias+".", err)
@@ -88,7 +91,29 @@ func (t *Chain) build(cfg sdk.Config) error {
 		t.aliases = append(t.aliases, alias)
 		t.types = append(t.types, typ)
 	}
+	if strings.TrimSpace(t.cfg.Topic) == "" && !slices.Contains(t.types, "route") {
+		return &keyError{key: "topic", err: errors.New("required unless a route step names every record's topic")}
+	}
 	t.cur.maxDepth = t.cfg.MaxDepth
+	return nil
+}
+
+// checkKeys refuses keys the step does not have: a misspelt key
+// (transforms.f.acton) would otherwise leave its default in force silently.
+func checkKeys(typ string, kind stepType, cfg sdk.Config) error {
+	keys, err := sdk.Spec(kind.config)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, k := range keys {
+		known[k.Name] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(cfg)) {
+		if !known[k] && !(typ == "classify" && strings.HasPrefix(k, "rule.")) {
+			return &keyError{key: k, err: fmt.Errorf("a %s step has no such key (its keys: %s)", typ, strings.Join(slices.Sorted(maps.Keys(known)), ", "))}
+		}
+	}
 	return nil
 }
 

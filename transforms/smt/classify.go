@@ -13,7 +13,7 @@ import (
 const classifySummary = "Names each record's event by a rule table: the first rule whose condition matches writes its name into a field. Records no rule matches are dropped and counted, kept, routed to another topic or refused."
 
 type classifyConfig struct {
-	Rules          []string `json:"rules" validate:"min=1" doc:"Event names in the order their rules are tried; the first that matches wins. The rule of event NAME is the condition transforms.<alias>.rule.NAME (see Conditions)." importance:"high"`
+	Rules          []string `json:"rules" validate:"required,min=1" doc:"Event names in the order their rules are tried; the first that matches wins. The rule of event NAME is the condition transforms.<alias>.rule.NAME (see Conditions)." importance:"high"`
 	Field          string   `json:"field" default:"event" doc:"Field that receives the event name."`
 	Unmatched      string   `json:"unmatched" default:"drop" validate:"oneof=drop keep route fail" doc:"What happens to a record no rule matches: drop (counted as <alias>.unmatched), keep (the field is null), route (to unmatched.topic) or fail (refused: dead-lettered under errors.tolerance=all)."`
 	UnmatchedTopic string   `json:"unmatched.topic" doc:"Topic of unmatched records when unmatched=route."`
@@ -48,6 +48,9 @@ func buildClassify(cfg sdk.Config, _ Config) (step, error) {
 	s := &classifyStep{field: c.Field, unmatched: c.Unmatched, topic: strings.TrimSpace(c.UnmatchedTopic), fieldIndex: -1}
 	listed := map[string]bool{}
 	for _, event := range c.Rules {
+		if event == "unmatched" {
+			return nil, &keyError{key: "rules", err: errors.New("unmatched is the name the step counts misses under; give the event another name")}
+		}
 		if listed[event] {
 			return nil, &keyError{key: "rules", err: fmt.Errorf("event %s is listed twice", event)}
 		}

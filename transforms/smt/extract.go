@@ -12,7 +12,7 @@ import (
 const extractSummary = "Pulls typed fields out of nested JSON by path, in one pass over the value. Nested objects may arrive as objects or as strings holding JSON; numbers as numbers or strings. A missing path gives null; a value that does not convert to the field's type refuses the record."
 
 type extractConfig struct {
-	Fields []string `json:"fields" validate:"min=1" doc:"The fields to make, in order, each name=path:type: userId=data.userid:long. The path is dotted (data.msg.msg_data.target_id, $. optional), with [0] for array items and ['a.b'] for keys holding dots; type is auto (as it came), string, long, double or boolean (default auto); name defaults to the path's last key." importance:"high"`
+	Fields []string `json:"fields" validate:"required,min=1" doc:"The fields to make, in order, each name=path:type: userId=data.userid:long. The path is dotted (data.msg.msg_data.target_id, $. optional), with [0] for array items and ['a.b'] for keys holding dots; type is auto (as it came), string, long, double or boolean (default auto); name defaults to the path's last key." importance:"high"`
 	Mode   string   `json:"mode" default:"replace" validate:"oneof=replace merge" doc:"replace: the value becomes the extracted fields only; merge: they are added to the value's top-level fields (replacing fields of the same name)."`
 }
 
@@ -50,10 +50,12 @@ func parseFieldSpec(item string) (extract.Spec, error) {
 		name, pathText, named = "", item, false
 	}
 	typ := value.TypeAuto
-	if i := strings.LastIndexByte(pathText, ':'); i >= 0 {
-		if t, err := value.ParseType(pathText[i+1:]); err == nil {
-			typ, pathText = t, pathText[:i]
+	if i := strings.LastIndexByte(pathText, ':'); i >= 0 && !strings.ContainsAny(pathText[i:], "]'\"") {
+		t, err := value.ParseType(pathText[i+1:])
+		if err != nil {
+			return extract.Spec{}, fmt.Errorf("%q: %w (a key holding a colon goes in ['...'])", item, err)
 		}
+		typ, pathText = t, pathText[:i]
 	}
 	path, err := extract.ParsePath(strings.TrimSpace(pathText))
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 const maskSummary = "Hides field values: a replacement text, or the type's empty value (\"\", 0, false, null for objects), optionally keeping the last characters of strings (a phone number's last four digits)."
 
 type maskConfig struct {
-	Fields      []string `json:"fields" validate:"min=1" doc:"Fields to mask." importance:"high"`
+	Fields      []string `json:"fields" validate:"required,min=1" doc:"Fields to mask." importance:"high"`
 	Replacement string   `json:"replacement" doc:"Text that replaces every masked value; empty masks with the value type's empty value."`
 	ShowLast    int      `json:"show.last" default:"0" validate:"gte=0" doc:"Keep this many trailing characters of a string value, masking the rest with *."`
 }

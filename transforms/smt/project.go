@@ -3,6 +3,7 @@ package smt
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tributarydata/tributary/plugins/sdk"
@@ -29,6 +30,11 @@ func buildProject(cfg sdk.Config, _ Config) (step, error) {
 	}
 	if (len(c.Include) == 0) == (len(c.Exclude) == 0) {
 		return nil, &keyError{key: "include", err: errors.New("set include or exclude (one of them)")}
+	}
+	for i, name := range c.Include {
+		if slices.Contains(c.Include[:i], name) {
+			return nil, &keyError{key: "include", err: fmt.Errorf("%s is listed twice", name)}
+		}
 	}
 	s := &projectStep{include: c.Include}
 	if len(c.Exclude) > 0 {
@@ -68,7 +74,7 @@ func (s *projectStep) apply(c *cursor) error {
 const renameSummary = "Renames fields; a field renamed onto an existing name replaces it."
 
 type renameConfig struct {
-	Renames []string `json:"renames" validate:"min=1" doc:"Pairs from:to, e.g. userid:userId,roomid:roomId." importance:"high"`
+	Renames []string `json:"renames" validate:"required,min=1" doc:"Pairs from:to, e.g. userid:userId,roomid:roomId." importance:"high"`
 }
 
 type renameStep struct{ from, to []string }
@@ -86,6 +92,11 @@ func buildRename(cfg sdk.Config, _ Config) (step, error) {
 			return nil, &keyError{key: "renames", err: fmt.Errorf("%q is not from:to", pair)}
 		}
 		s.from, s.to = append(s.from, from), append(s.to, to)
+	}
+	for i, to := range s.to {
+		if j := slices.Index(s.from, to); j >= 0 && j != i {
+			return nil, &keyError{key: "renames", err: fmt.Errorf("%s is renamed and also a new name: renames run one after another, so chains and swaps would lose a field", to)}
+		}
 	}
 	return s, nil
 }

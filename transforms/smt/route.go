@@ -37,6 +37,11 @@ func buildRoute(cfg sdk.Config, _ Config) (step, error) {
 	if err != nil {
 		return nil, &keyError{key: "topic", err: err}
 	}
+	for _, p := range parts {
+		if p.field == "" && !topicChars(p.text) {
+			return nil, &keyError{key: "topic", err: fmt.Errorf("%q cannot be part of a topic name (letters, digits, . _ -)", p.text)}
+		}
+	}
 	fallback := strings.TrimSpace(c.DefaultTopic)
 	if fallback != "" && !legalTopic(fallback) {
 		return nil, &keyError{key: "default.topic", err: fmt.Errorf("%q is not a legal topic name", fallback)}
@@ -106,9 +111,11 @@ func (s *routeStep) fallBack(c *cursor, why error) error {
 
 // legalTopic is Kafka's rule for topic names.
 func legalTopic(t string) bool {
-	if t == "" || len(t) > 249 || t == "." || t == ".." {
-		return false
-	}
+	return t != "" && len(t) <= 249 && t != "." && t != ".." && topicChars(t)
+}
+
+// topicChars reports whether t holds only what topic names may hold.
+func topicChars(t string) bool {
 	for i := 0; i < len(t); i++ {
 		b := t[i]
 		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '_' || b == '-') {

@@ -112,6 +112,11 @@ func TestTimestampFormats(t *testing.T) {
 	if r, _ := one(t, ch, `{"t":"soon"}`); r.Fault == nil {
 		t.Errorf("a text that is no epoch number must be refused")
 	}
+	for _, v := range []string{`0`, `-1`} {
+		if r, _ := one(t, ch, `{"t":`+v+`}`); r.Fault == nil || !strings.Contains(r.Fault.Error(), "not after 1970") {
+			t.Errorf("event time %s: %+v, want it refused (Kafka reads it as no timestamp)", v, r)
+		}
+	}
 }
 
 func TestFilterAndClassifyModes(t *testing.T) {
@@ -177,6 +182,17 @@ func TestValidationNamesTheStepKey(t *testing.T) {
 		{sdk.Config{"transforms": "a", "transforms.a.type": "hash", "transforms.a.field": "id"}, "transforms.a.to.field", "must go somewhere"},
 		{sdk.Config{"transforms": "a,a", "transforms.a.type": "flatten"}, "transforms", "twice"},
 		{sdk.Config{"transforms": "a", "transforms.a.type": "timestamp", "transforms.a.field": "t", "transforms.a.timezone": "Mars/Base"}, "transforms.a.timezone", ""},
+		{sdk.Config{"transforms": "a", "transforms.a.type": "classify"}, "transforms.a.rules", "required"},
+		{sdk.Config{"transforms": "a", "transforms.a.type": "mask", "transforms.a.field": "phone"}, "transforms.a.field", "no such key"},
+		{sdk.Config{"transforms": "a", "transforms.a.type": "filter", "transforms.a.condition": "x=1", "transforms.a.acton": "drop"}, "transforms.a.acton", "no such key"},
+		{sdk.Config{"transforms": "a", "transforms.a.type": "extract", "transforms.a.fields": "userId=data.userid:integer"}, "transforms.a.fields", "unknown type"},
+		{sdk.Config{"transforms": "a", "transforms.a.type": "rename", "transforms.a.renames": "a:b,b:a"}, "transforms.a.renames", "swaps"},
+		{sdk.Config{"transforms": "a", "transforms.a.type": "project", "transforms.a.include": "a,a"}, "transforms.a.include", "twice"},
+		{sdk.Config{"transforms": "a", "transforms.a.type": "classify", "transforms.a.rules": "unmatched", "transforms.a.rule.unmatched": "x=1"}, "transforms.a.rules", "another name"},
+		{sdk.Config{"transforms": "a", "transforms.a.type": "route", "transforms.a.topic": "dwd.$x.{e}"}, "transforms.a.topic", "cannot be part"},
+		{sdk.Config{"transforms": "a", "transforms.a.type": "timestamp", "transforms.a.field": "t", "transforms.a.format": "yyyyMMddHHmmssSSS"}, "transforms.a.format", "must follow ss"},
+		{sdk.Config{"transforms": "a", "transforms.a.type": "timestamp", "transforms.a.field": "t", "transforms.a.output.format": "HH:mm '+0100'"}, "transforms.a.output.format", "only spaces"},
+		{sdk.Config{"transforms": "a", "transforms.a.type": "flatten"}, "topic", "required unless a route step"},
 	}
 	for _, c := range cases {
 		problems := Plugin.Problems(c.cfg)
@@ -185,7 +201,7 @@ func TestValidationNamesTheStepKey(t *testing.T) {
 			t.Errorf("%v: problems %v, want %s to say %q", c.cfg, problems, c.key, c.message)
 		}
 	}
-	good := sdk.Config{"transforms": "a", "transforms.a.type": "filter", "transforms.a.condition": "x = 1"}
+	good := sdk.Config{"topic": "out", "transforms": "a", "transforms.a.type": "filter", "transforms.a.condition": "x = 1"}
 	if problems := Plugin.Problems(good); len(problems) != 0 {
 		t.Errorf("a valid chain has problems %v", problems)
 	}

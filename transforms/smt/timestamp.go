@@ -55,7 +55,11 @@ func goLayout(p string) (string, error) {
 			if end < 0 {
 				return "", fmt.Errorf("unclosed quote in %q", p)
 			}
-			b.WriteString(p[i+1 : i+1+end])
+			text := p[i+1 : i+1+end]
+			if err := literalText(text, p); err != nil {
+				return "", err
+			}
+			b.WriteString(text)
 			i += end + 2
 			continue
 		}
@@ -80,6 +84,11 @@ func goLayout(p string) (string, error) {
 		case run == "ss":
 			b.WriteString("05")
 		case c == 'S' && n <= 9:
+			// Go reads and writes a fraction only right after the seconds
+			// and a dot or comma.
+			if l := b.String(); !strings.HasSuffix(l, "05.") && !strings.HasSuffix(l, "05,") {
+				return "", fmt.Errorf("fraction %s must follow ss and a . or , in %q", run, p)
+			}
 			b.WriteString(strings.Repeat("0", n))
 		case run == "X" || run == "XXX":
 			b.WriteString("Z07:00")
@@ -88,6 +97,9 @@ func goLayout(p string) (string, error) {
 		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
 			return "", fmt.Errorf("pattern letters %q are not supported in %q (use y M d H m s S X and 'text')", run, p)
 		default:
+			if err := literalText(run, p); err != nil {
+				return "", err
+			}
 			b.WriteString(run)
 		}
 		i += n
@@ -98,6 +110,18 @@ func goLayout(p string) (string, error) {
 	// Go writes fractional seconds after a dot only as .000 directly after
 	// the seconds; the pattern's dot is already in place.
 	return b.String(), nil
+}
+
+// literalText allows in a pattern only text that a Go layout keeps as
+// it is: digits or words there (a quoted 'Jan' or '+0100') would be read as
+// parts of the time.
+func literalText(text, pattern string) error {
+	for _, r := range text {
+		if !strings.ContainsRune(" -/:.,T", r) {
+			return fmt.Errorf("literal %q in %q: only spaces and - / : . , T may stand between the fields", text, pattern)
+		}
+	}
+	return nil
 }
 
 type timestampStep struct {
@@ -145,6 +169,11 @@ func (s *timestampStep) apply(c *cursor) error {
 	t, err := s.read(row.Fields[i].Value)
 	if err != nil {
 		return fmt.Errorf("event time field %s: %w", s.field, err)
+	}
+	if t.UnixMilli() < 1 {
+		// Kafka reads a timestamp of 0 or less as "none" (librdkafka puts the
+		// send time in its place), so a window downstream would misplace it.
+		return fmt.Errorf("event time field %s: %s is not after 1970", s.field, t.UTC().Format(time.RFC3339Nano))
 	}
 	c.rec.Timestamp = t
 	if s.outField != "" {

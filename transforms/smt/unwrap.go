@@ -13,16 +13,19 @@ import (
 const unwrapSummary = "Opens a Debezium change event (bare or inside {schema, payload}) into the row it leaves behind, as Debezium's ExtractNewRecordState does; a plain JSON row passes unchanged, so a job reads CDC topics and plain topics alike."
 
 type unwrapConfig struct {
-	Delete string `json:"delete.handling" default:"tombstone" validate:"oneof=tombstone drop rewrite" doc:"A delete becomes a tombstone (null value; later steps still see the deleted row's fields, so a hash step can key it), is dropped, or is rewritten as the deleted row with __deleted=true."`
-	AddOp  bool   `json:"add.op" default:"false" doc:"Add the operation (c, u, d, r) as field __op."`
+	Delete     string `json:"delete.handling" default:"tombstone" validate:"oneof=tombstone drop rewrite" doc:"A delete becomes a tombstone (null value; later steps still see the deleted row's fields, so a hash step can key it), is dropped, or is rewritten as the deleted row with __deleted=true."`
+	AddOp      bool   `json:"add.op" default:"false" doc:"Add the operation (c, u, d, r) as field __op."`
+	Tombstones string `json:"tombstones" default:"drop" validate:"oneof=drop keep" doc:"What happens to a tombstone that arrives (CDC sources send one after each delete, keyed as the source keys it): drop (counted as <alias>.tombstones_dropped; the delete event before it already made one) or keep (passed on as it is)."`
 }
 
 type unwrapStep struct {
-	deletes string
-	addOp   bool
-	top     value.Row
-	row     value.Row
-	dropped int64
+	deletes        string
+	addOp          bool
+	keepTombstones bool
+	tombstones     int64
+	top            value.Row
+	row            value.Row
+	dropped        int64
 }
 
 func buildUnwrap(cfg sdk.Config, _ Config) (step, error) {
@@ -30,10 +33,15 @@ func buildUnwrap(cfg sdk.Config, _ Config) (step, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &unwrapStep{deletes: c.Delete, addOp: c.AddOp}, nil
+	return &unwrapStep{deletes: c.Delete, addOp: c.AddOp, keepTombstones: c.Tombstones == "keep"}, nil
 }
 
 func (s *unwrapStep) apply(c *cursor) error {
+	if c.null && !c.parsed && !s.keepTombstones {
+		s.tombstones++
+		c.drop = true
+		return nil
+	}
 	top, err := c.fields()
 	if err != nil {
 		return err
@@ -97,4 +105,7 @@ func (s *unwrapStep) apply(c *cursor) error {
 	return nil
 }
 
-func (s *unwrapStep) count(add func(string, int64)) { add("deletes_dropped", s.dropped) }
+func (s *unwrapStep) count(add func(string, int64)) {
+	add("deletes_dropped", s.dropped)
+	add("tombstones_dropped", s.tombstones)
+}
