@@ -291,24 +291,14 @@ func (e *Extractor) value(s *scanner, n *node, leaf bool) error {
 	leaf = leaf && len(n.leaf) > 0
 	start := s.pos
 	switch c := s.data[start]; c {
-	case '{':
+	case '{', '[':
 		var err error
-		if len(n.keys) > 0 {
+		switch {
+		case c == '{' && len(n.keys) > 0:
 			err = e.object(s, n)
-		} else {
-			err = s.skipNested()
-		}
-		if err != nil {
-			return err
-		}
-		if leaf {
-			e.take(n, value.OfJSON(str(s.data[start:s.pos])), s.scratch)
-		}
-	case '[':
-		var err error
-		if len(n.idxs) > 0 {
+		case c == '[' && len(n.idxs) > 0:
 			err = e.array(s, n)
-		} else {
+		default:
 			err = s.skipNested()
 		}
 		if err != nil {

@@ -267,5 +267,16 @@ func isBare(key string, first bool) bool {
 	return true
 }
 
+// LastKey is the path's last key when it is written bare (data.msg.action
+// gives action), the name a field read from it goes by by default; "" when
+// the path ends in an index or in a key that needs quotes.
+func (p Path) LastKey() string {
+	n := len(p.segs)
+	if n == 0 || p.segs[n-1].isIndex() || !isBare(p.segs[n-1].key, n == 1) {
+		return ""
+	}
+	return p.segs[n-1].key
+}
+
 // Len returns the number of steps in the path.
 func (p Path) Len() int { return len(p.segs) }

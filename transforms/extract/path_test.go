@@ -88,3 +88,22 @@ func TestParsePathErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPathLastKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"data.msg.action": "action",
+		"id":              "id",
+		"items[0]":        "",
+		"a['b.c']":        "",
+		"['$']":           "",
+		"a.$":             "$",
+	} {
+		p, err := ParsePath(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got := p.LastKey(); got != want {
+			t.Errorf("LastKey(%s) = %q, want %q", in, got, want)
+		}
+	}
+}

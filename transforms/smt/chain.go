@@ -239,8 +239,8 @@ func prefixed(prefix string, err error) error {
 	var verr *sdk.ValidationError
 	if errors.As(err, &verr) {
 		fields := make(map[string][]string, len(verr.Fields))
-		for _, k := range slices.Sorted(maps.Keys(verr.Fields)) {
-			fields[prefix+k] = verr.Fields[k]
+		for k, msgs := range verr.Fields {
+			fields[prefix+k] = msgs
 		}
 		return &sdk.ValidationError{Fields: fields}
 	}

@@ -112,13 +112,7 @@ func (s *classifyStep) apply(c *cursor) error {
 }
 
 func (s *classifyStep) set(c *cursor, row *value.Row, v value.Value) {
-	if i := row.IndexFrom(s.fieldIndex, s.field); i >= 0 {
-		row.Fields[i].Value = v
-		s.fieldIndex = i
-	} else {
-		s.fieldIndex = row.Len()
-		row.Append(s.field, v)
-	}
+	s.fieldIndex = row.SetFrom(s.fieldIndex, s.field, v)
 	c.changed()
 }
 

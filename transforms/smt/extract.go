@@ -63,7 +63,7 @@ func parseFieldSpec(item string) (extract.Spec, error) {
 	}
 	name = strings.TrimSpace(name)
 	if !named {
-		name = lastKey(path)
+		name = path.LastKey()
 	}
 	if name == "" {
 		return extract.Spec{}, fmt.Errorf("%q: give the field a name (name=path)", item)
@@ -93,14 +93,4 @@ func (s *extractStep) apply(c *cursor) error {
 	}
 	c.changed()
 	return nil
-}
-
-// lastKey is a path's last key when it is a plain name (data.msg.action →
-// action), and "" when the path ends in an index or a quoted key.
-func lastKey(p extract.Path) string {
-	s := p.String()
-	if strings.HasSuffix(s, "]") {
-		return ""
-	}
-	return s[strings.LastIndexByte(s, '.')+1:]
 }

@@ -29,7 +29,7 @@ type hashStep struct {
 	toKey   bool
 	toField string
 	sum     []byte
-	hex     []byte
+	text    []byte
 }
 
 func buildHash(cfg sdk.Config, _ Config) (step, error) {
@@ -63,8 +63,8 @@ func (s *hashStep) apply(c *cursor) error {
 		return fmt.Errorf("field %s is null or missing: nothing to hash", s.field)
 	}
 	s.h.Reset()
-	s.hex = v.AppendText(s.hex[:0])
-	s.h.Write(s.hex)
+	s.text = v.AppendText(s.text[:0])
+	s.h.Write(s.text)
 	s.sum = s.h.Sum(s.sum[:0])
 	digest := hex.EncodeToString(s.sum)
 	if s.toKey {

@@ -177,15 +177,7 @@ func (s *timestampStep) apply(c *cursor) error {
 	}
 	c.rec.Timestamp = t
 	if s.outField != "" {
-		j := row.IndexFrom(s.out2, s.outField)
-		v := s.write(t)
-		if j >= 0 {
-			row.Fields[j].Value = v
-		} else {
-			j = row.Len()
-			row.Append(s.outField, v)
-		}
-		s.out2 = j
+		s.out2 = row.SetFrom(s.out2, s.outField, s.write(t))
 		c.changed()
 	}
 	return nil

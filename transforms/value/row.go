@@ -64,6 +64,17 @@ func (r *Row) Set(name string, v Value) {
 	r.Fields = append(r.Fields, Field{Name: name, Value: v})
 }
 
+// SetFrom is Set with IndexFrom's hint, for steps that write the same field
+// of every record; it returns where the field is, the hint for next time.
+func (r *Row) SetFrom(hint int, name string, v Value) int {
+	if i := r.IndexFrom(hint, name); i >= 0 {
+		r.Fields[i].Value = v
+		return i
+	}
+	r.Fields = append(r.Fields, Field{Name: name, Value: v})
+	return len(r.Fields) - 1
+}
+
 // Append adds a field without looking for one of the same name, for callers
 // that know the name is new (an extract step filling an empty row).
 func (r *Row) Append(name string, v Value) {

@@ -228,36 +228,28 @@ func countField(b []byte, num protowire.Number) int {
 
 // decodeStringMap adds one map<string, string> entry to *m.
 func decodeStringMap(m *map[string]string, entry []byte) error {
-	var k, v string
-	err := eachField(entry, func(f field) (err error) {
-		switch f.num {
-		case 1:
-			k, err = f.str()
-		case 2:
-			v, err = f.str()
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if *m == nil {
-		*m = map[string]string{}
-	}
-	(*m)[k] = v
-	return nil
+	return decodeMapEntry(m, entry, field.str)
 }
 
 // decodeCounts adds one map<string, int64> entry to *m.
 func decodeCounts(m *map[string]int64, entry []byte) error {
+	return decodeMapEntry(m, entry, func(f field) (int64, error) {
+		v, err := f.uint()
+		return int64(v), err
+	})
+}
+
+// decodeMapEntry adds one protobuf map entry (key 1, value 2) to *m, the
+// value read by value.
+func decodeMapEntry[V any](m *map[string]V, entry []byte, value func(field) (V, error)) error {
 	var k string
-	var v uint64
+	var v V
 	err := eachField(entry, func(f field) (err error) {
 		switch f.num {
 		case 1:
 			k, err = f.str()
 		case 2:
-			v, err = f.uint()
+			v, err = value(f)
 		}
 		return err
 	})
@@ -265,8 +257,8 @@ func decodeCounts(m *map[string]int64, entry []byte) error {
 		return err
 	}
 	if *m == nil {
-		*m = map[string]int64{}
+		*m = map[string]V{}
 	}
-	(*m)[k] = int64(v)
+	(*m)[k] = v
 	return nil
 }
