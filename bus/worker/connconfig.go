@@ -26,6 +26,9 @@ type ConnectorConfig struct {
 	DLQReplication    int           `json:"errors.deadletterqueue.topic.replication.factor" default:"-1" doc:"Replication of the dead-letter topic when the runtime creates it (-1: broker default)." group:"Error Handling"`
 	DLQHeaders        bool          `json:"errors.deadletterqueue.context.headers.enable" default:"true" doc:"Add __connect.errors.* headers saying why a record was dead-lettered." group:"Error Handling"`
 	OffsetFlush       time.Duration `json:"offset.flush.interval.ms" default:"0" validate:"gte=0" doc:"How often (ms) a sink's tasks flush and commit their offsets; 0 uses the worker's offset.flush.interval. A sink that writes files (the backup) sets minutes here, so each flush makes fewer, larger files." group:"Common"`
+	StateChangelog    string        `json:"state.changelog.topic" doc:"Changelog topic of a stateful transform's state (compacted, one partition per input partition); empty: <group>-<connector>-changelog." group:"State"`
+	StateReplication  int           `json:"state.changelog.replication.factor" default:"-1" doc:"Replication of the changelog topic when the runtime creates it (-1: broker default)." group:"State"`
+	StateTick         time.Duration `json:"state.tick.interval.ms" default:"250" validate:"gt=0" doc:"How often (ms) a stateful transform is told the wall-clock time when records do not move it (idle partitions, state TTL)." group:"State"`
 	MaxRecordBytes    int           `json:"max.record.bytes" default:"1048576" validate:"gt=0" doc:"Records larger than this are refused as bad records before they reach Kafka (match the broker's message.max.bytes)." group:"Common"`
 }
 

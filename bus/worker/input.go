@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -36,11 +37,18 @@ type input struct {
 	err      error // a failure inside the rebalance callback
 }
 
+// committedTimeout bounds the wait for a group's committed offsets.
+const committedTimeout = 30 * time.Second
+
 // GroupID is the consumer group of a sink or transform connector, as Kafka Connect names it.
 func GroupID(connector string) string { return "connect-" + connector }
 
+//
+// With static set, the consumer joins no group and reads exactly those
+// partitions from the group's committed offsets, for stateful transforms
+// whose state must follow fixed partitions (sdk.Stateful).
 func openInput(ctx context.Context, t *task, extra kafka.Props, onRevoke func(context.Context) error,
-	stored func(context.Context) (map[sdk.TopicPartition]int64, error)) (*input, error) {
+	stored func(context.Context) (map[sdk.TopicPartition]int64, error), static []sdk.TopicPartition) (*input, error) {
 	overrides, err := kafka.Overrides(t.config, kafka.ConsumerOverridePrefix)
 	if err != nil {
 		return nil, err
@@ -73,6 +81,13 @@ func openInput(ctx context.Context, t *task, extra kafka.Props, onRevoke func(co
 		assigned: map[topicPartition]bool{}, done: map[topicPartition]int64{}, saved: map[topicPartition]int64{},
 		warned: map[string]bool{},
 	}
+	if static != nil {
+		if err := in.assignStatic(ctx, static); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return in, nil
+	}
 	var topics []string
 	switch {
 	case t.common.TopicsRegex != "":
@@ -88,6 +103,51 @@ func openInput(ctx context.Context, t *task, extra kafka.Props, onRevoke func(co
 		return nil, fmt.Errorf("subscribe to %v: %w", topics, err)
 	}
 	return in, nil
+}
+
+// assignStatic reads parts from the offsets committed for the connector's
+// group (from the start when there are none).
+func (in *input) assignStatic(ctx context.Context, parts []sdk.TopicPartition) error {
+	if len(parts) == 0 {
+		return nil
+	}
+	tps := make([]ckafka.TopicPartition, len(parts))
+	for i, p := range parts {
+		topic := p.Topic
+		tps[i] = ckafka.TopicPartition{Topic: &topic, Partition: p.Partition}
+	}
+	wait := committedTimeout
+	if d, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(d))
+	}
+	committed, err := in.c.Committed(tps, int(wait.Milliseconds()))
+	var kerr ckafka.Error
+	switch {
+	case errors.As(err, &kerr) && kerr.Code() == ckafka.ErrGroupIDNotFound:
+		// A group that never committed (the embedded broker says so
+		// where Kafka answers with no offsets): read from the start.
+		committed = tps
+		for i := range committed {
+			committed[i].Offset = ckafka.OffsetInvalid
+		}
+	case err != nil:
+		return fmt.Errorf("committed offsets: %w", err)
+	}
+	for i := range committed {
+		tp := topicPartition{*committed[i].Topic, committed[i].Partition}
+		in.assigned[tp] = true
+		if committed[i].Offset >= 0 {
+			in.done[tp] = int64(committed[i].Offset)
+			in.saved[tp] = int64(committed[i].Offset)
+		} else {
+			committed[i].Offset = ckafka.OffsetBeginning
+		}
+	}
+	if err := in.c.Assign(committed); err != nil {
+		return fmt.Errorf("assign %d partitions: %w", len(committed), err)
+	}
+	in.t.log.Info("partitions assigned", "partitions", len(committed), "static", true)
+	return nil
 }
 
 // rebalance runs inside Poll when the group moves partitions.

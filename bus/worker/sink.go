@@ -63,7 +63,7 @@ func (s *sinkTask) run(ctx context.Context) error {
 			s.log.Warn("close sink", "err", err)
 		}
 	}()
-	in, err := openInput(ctx, s.task, nil, s.onRevoke, s.storedOffsets)
+	in, err := openInput(ctx, s.task, nil, s.onRevoke, s.storedOffsets, nil)
 	if err != nil {
 		return fail(err)
 	}

@@ -22,6 +22,8 @@ type transformTask struct {
 	dlq      *deadLetters
 	retry    retrier
 	topic    string
+	tr       sdk.Transform
+	state    *stateLog // of a stateful transform, nil for a stateless one
 }
 
 func (x *transformTask) run(ctx context.Context) error {
@@ -55,6 +57,7 @@ func (x *transformTask) run(ctx context.Context) error {
 		x.dlq.produce = x.produce
 	}
 	tr := x.plugin.NewTransform()
+	x.tr = tr
 	if err := tr.Open(ctx, x.config); err != nil {
 		return fail(fmt.Errorf("open transform: %w", err))
 	}
@@ -63,20 +66,43 @@ func (x *transformTask) run(ctx context.Context) error {
 			x.log.Warn("close transform", "err", err)
 		}
 	}()
+	stateful, _ := tr.(sdk.Stateful)
+	var static []sdk.TopicPartition
+	if stateful != nil {
+		if x.state, static, err = x.openState(ctx, stateful); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
 	// Offsets are committed through the transaction, so a revoke needs no
 	// commit of its own: an open transaction is never left across it.
 	noStored := func(context.Context) (map[sdk.TopicPartition]int64, error) { return nil, nil }
-	x.input, err = openInput(ctx, x.task, nil, nil, noStored)
+	x.input, err = openInput(ctx, x.task, nil, nil, noStored, static)
 	if err != nil {
 		return fail(err)
 	}
 	defer x.input.close()
 
+	lastTick := time.Now()
 	for ctx.Err() == nil {
-		x.input.pause(x.gate.isPaused())
+		paused := x.gate.isPaused()
+		x.input.pause(paused)
 		batch, err := x.input.poll(ctx)
 		if err != nil {
 			return fail(err)
+		}
+		if stateful != nil && !paused && time.Since(lastTick) >= x.common.StateTick {
+			lastTick = time.Now()
+			now := lastTick
+			err := x.transact(ctx, nil, func([]sdk.Record) ([]sdk.Record, error) { return stateful.Tick(ctx, now) })
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
 		}
 		if len(batch) == 0 {
 			continue
@@ -100,10 +126,16 @@ func (x *transformTask) produce(m *ckafka.Message) error {
 	return kafka.Produce(x.producer, m, nil)
 }
 
-// processBatch runs one transaction: outputs, dead letters and input offsets
-// commit together or not at all. An aborted transaction fails the task; its
-// restart resumes from the last committed offsets.
+// processBatch runs one batch through the transform in one transaction.
 func (x *transformTask) processBatch(ctx context.Context, tr sdk.Transform, batch []sdk.Record) error {
+	return x.transact(ctx, batch, func(good []sdk.Record) ([]sdk.Record, error) { return x.process(ctx, tr, good) })
+}
+
+// transact runs one transaction: outputs, dead letters, state changes and
+// input offsets commit together or not at all. An aborted transaction fails
+// the task; its restart resumes from the last committed offsets and state.
+// run gets the batch's records that passed the value converter.
+func (x *transformTask) transact(ctx context.Context, batch []sdk.Record, run func([]sdk.Record) ([]sdk.Record, error)) error {
 	if err := x.producer.BeginTransaction(); err != nil {
 		return fail(fmt.Errorf("begin transaction: %w", err))
 	}
@@ -118,7 +150,7 @@ func (x *transformTask) processBatch(ctx context.Context, tr sdk.Transform, batc
 		}
 		good = append(good, batch[i])
 	}
-	outputs, err := x.process(ctx, tr, good)
+	outputs, err := run(good)
 	if err != nil {
 		return abort(err)
 	}
@@ -141,31 +173,49 @@ func (x *transformTask) processBatch(ctx context.Context, tr sdk.Transform, batc
 			produced++
 		}
 	}
+	if x.state != nil {
+		if err := x.state.write(x.produce); err != nil {
+			return abort(fail(err))
+		}
+	}
 	x.input.markDone(batch)
 	offsets := x.input.offsets()
-	meta, err := x.input.c.GetConsumerGroupMetadata()
-	if err != nil {
-		return abort(fail(fmt.Errorf("consumer group metadata: %w", err)))
-	}
 	txnCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), txnTimeout)
 	defer cancel()
-	if err := x.producer.SendOffsetsToTransaction(txnCtx, offsets, meta); err != nil {
-		return abort(fail(fmt.Errorf("send offsets to transaction: %w", err)))
+	if len(offsets) > 0 {
+		meta, err := x.input.c.GetConsumerGroupMetadata()
+		if err != nil {
+			return abort(fail(fmt.Errorf("consumer group metadata: %w", err)))
+		}
+		if err := x.producer.SendOffsetsToTransaction(txnCtx, offsets, meta); err != nil {
+			return abort(fail(fmt.Errorf("send offsets to transaction: %w", err)))
+		}
 	}
 	if err := x.producer.CommitTransaction(txnCtx); err != nil {
 		return abort(fail(fmt.Errorf("commit transaction: %w", err)))
 	}
 	x.input.committed(offsets)
 	x.metrics.Out.Add(float64(produced))
-	if c, ok := tr.(sdk.Counted); ok {
+	if c, ok := x.tr.(sdk.Counted); ok {
 		x.metrics.Counted(c.Counts())
 	}
 	return nil
 }
 
 // process runs the transform; a *sdk.RecordError dead-letters that input
-// record and the rest of the batch is processed again without it.
+// record and the rest of the batch is processed again without it. A stateful
+// transform is run once, never again with the same records, since its state
+// has already seen them: it rejects a record with Record.Fault, and any error
+// fails the task, whose restart restores the state of the last commit.
 func (x *transformTask) process(ctx context.Context, tr sdk.Transform, recs []sdk.Record) ([]sdk.Record, error) {
+	if x.state != nil {
+		out, err := tr.Process(ctx, recs)
+		if err != nil {
+			x.metrics.Error(StageTransformation)
+			return nil, fail(fmt.Errorf("transform: %w", err))
+		}
+		return out, nil
+	}
 	for {
 		var out []sdk.Record
 		err := x.retry.do(ctx, func() (err error) {

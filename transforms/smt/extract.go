@@ -1,9 +1,6 @@
 package smt
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/tributarydata/tributary/plugins/sdk"
 	"github.com/tributarydata/tributary/transforms/extract"
 	"github.com/tributarydata/tributary/transforms/value"
@@ -29,7 +26,7 @@ func buildExtract(cfg sdk.Config, chain Config) (step, error) {
 	}
 	specs := make([]extract.Spec, 0, len(c.Fields))
 	for _, item := range c.Fields {
-		spec, err := parseFieldSpec(item)
+		spec, err := extract.ParseSpec(item)
 		if err != nil {
 			return nil, &keyError{key: "fields", err: err}
 		}
@@ -40,35 +37,6 @@ func buildExtract(cfg sdk.Config, chain Config) (step, error) {
 		return nil, &keyError{key: "fields", err: err}
 	}
 	return &extractStep{ex: ex, merge: c.Mode == "merge"}, nil
-}
-
-// parseFieldSpec reads name=path:type, where name= and :type are optional.
-func parseFieldSpec(item string) (extract.Spec, error) {
-	item = strings.TrimSpace(item)
-	name, pathText, named := strings.Cut(item, "=")
-	if !named || strings.ContainsAny(name, ".[") {
-		name, pathText, named = "", item, false
-	}
-	typ := value.TypeAuto
-	if i := strings.LastIndexByte(pathText, ':'); i >= 0 && !strings.ContainsAny(pathText[i:], "]'\"") {
-		t, err := value.ParseType(pathText[i+1:])
-		if err != nil {
-			return extract.Spec{}, fmt.Errorf("%q: %w (a key holding a colon goes in ['...'])", item, err)
-		}
-		typ, pathText = t, pathText[:i]
-	}
-	path, err := extract.ParsePath(strings.TrimSpace(pathText))
-	if err != nil {
-		return extract.Spec{}, fmt.Errorf("%q: %w", item, err)
-	}
-	name = strings.TrimSpace(name)
-	if !named {
-		name = path.LastKey()
-	}
-	if name == "" {
-		return extract.Spec{}, fmt.Errorf("%q: give the field a name (name=path)", item)
-	}
-	return extract.Spec{Name: name, Path: path, Type: typ}, nil
 }
 
 func (s *extractStep) apply(c *cursor) error {

@@ -1,4 +1,4 @@
-package smt
+package timefmt
 
 import (
 	"math/rand/v2"
@@ -22,14 +22,14 @@ func TestTimeWriterMatchesAppendFormat(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, loc := range []*time.Location{time.UTC, ny, sh} {
 		for _, layout := range layouts {
-			w := newTimeWriter(layout, loc)
+			w := NewWriter(layout, loc)
 			// Around the 2021 switch to daylight saving in New York, in small
 			// steps so that many instants share a second.
 			at := time.Date(2021, 3, 14, 6, 59, 58, 0, time.UTC)
 			for range 5000 {
 				at = at.Add(time.Duration(rng.IntN(3_000_000)))
 				want := at.In(loc).Format(layout)
-				if got := w.format(at); got != want {
+				if got := w.Format(at); got != want {
 					t.Fatalf("%s in %s: %q, want %q", layout, loc, got, want)
 				}
 			}

@@ -1,4 +1,4 @@
-package smt
+package timefmt
 
 import (
 	"strings"
@@ -6,14 +6,14 @@ import (
 	"unsafe"
 )
 
-// timeWriter formats times by a Go layout, fast for a stream of times close
+// Writer formats times by a Go layout, fast for a stream of times close
 // together, as events are: when the layout ends in a fraction of a second
 // (.000), the text up to it is kept per second and only the digits of the
 // fraction are written per record (time.AppendFormat was a seventh of the
 // signal ETL's time). Zone offsets change on whole seconds, so a second's
 // text is the same for all its instants. The texts are cut from chunks that
 // are never rewritten, so each is a string without an allocation of its own.
-type timeWriter struct {
+type Writer struct {
 	layout string
 	loc    *time.Location
 	head   string // the layout up to the fraction; "" when it has none at its end
@@ -28,8 +28,9 @@ type timeWriter struct {
 	chunk []byte
 }
 
-func newTimeWriter(layout string, loc *time.Location) *timeWriter {
-	w := &timeWriter{layout: layout, loc: loc}
+// NewWriter returns a Writer of a Go layout in zone loc.
+func NewWriter(layout string, loc *time.Location) *Writer {
+	w := &Writer{layout: layout, loc: loc}
 	zeros := len(layout) - len(strings.TrimRight(layout, "0"))
 	if cut := len(layout) - zeros - 1; zeros >= 1 && zeros <= 9 && cut >= 2 && (layout[cut] == '.' || layout[cut] == ',') && layout[cut-2:cut] == "05" {
 		w.head, w.digits, w.sep = layout[:cut], zeros, layout[cut]
@@ -37,7 +38,8 @@ func newTimeWriter(layout string, loc *time.Location) *timeWriter {
 	return w
 }
 
-func (w *timeWriter) format(t time.Time) string {
+// Format returns t as text; the string stays valid for good.
+func (w *Writer) Format(t time.Time) string {
 	if w.head == "" {
 		w.buf = t.In(w.loc).AppendFormat(w.buf[:0], w.layout)
 		return w.keep(w.buf)
@@ -64,7 +66,7 @@ func (w *timeWriter) format(t time.Time) string {
 }
 
 // keep copies b into the current chunk and returns it as a string.
-func (w *timeWriter) keep(b []byte) string {
+func (w *Writer) keep(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}

@@ -1,0 +1,191 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/tributarydata/tributary/bus/kafka"
+	"github.com/tributarydata/tributary/plugins/sdk"
+)
+
+// stateLog is the changelog topic of a stateful transform (sdk.Stateful):
+// each transaction carries the state writes its batch made.
+type stateLog struct {
+	topic string
+	st    sdk.Stateful
+}
+
+// write produces the transform's state changes since the last call, each to
+// the changelog partition of the input partition its state belongs to.
+func (s *stateLog) write(produce func(*ckafka.Message) error) error {
+	for _, c := range s.st.Changes() {
+		m := &ckafka.Message{
+			TopicPartition: ckafka.TopicPartition{Topic: &s.topic, Partition: c.Partition},
+			Key:            c.Key,
+			Value:          c.Value,
+		}
+		if err := produce(m); err != nil {
+			return fmt.Errorf("write state changelog %s[%d]: %w", s.topic, c.Partition, err)
+		}
+	}
+	return nil
+}
+
+// changelogTopic names the changelog of a connector's state.
+func (x *transformTask) changelogTopic() string {
+	if x.common.StateChangelog != "" {
+		return x.common.StateChangelog
+	}
+	return fmt.Sprintf("%s-%s-changelog", x.w.cfg.Group, x.id.Connector)
+}
+
+// openState places a stateful transform's input statically (partition p of
+// every input topic to task p mod tasks.max), makes sure the changelog topic
+// has a partition for every input partition, and restores the state of the
+// partitions this task reads. It returns the partitions to consume.
+func (x *transformTask) openState(ctx context.Context, st sdk.Stateful) (*stateLog, []sdk.TopicPartition, error) {
+	if x.common.TopicsRegex != "" || len(x.common.Topics) == 0 {
+		return nil, nil, fail(errors.New("a stateful transform reads named topics (topics), not topics.regex: its state is placed by input partition"))
+	}
+	counts := make([]int, len(x.common.Topics))
+	most := 0
+	for i, topic := range x.common.Topics {
+		n, err := x.waitForTopic(ctx, topic)
+		if err != nil {
+			return nil, nil, err
+		}
+		counts[i] = n
+		most = max(most, n)
+	}
+	if slices.Min(counts) != most {
+		x.log.Warn("input topics have different partition counts: records of one key meet only when every topic is partitioned alike",
+			"topics", x.common.Topics, "partitions", counts)
+	}
+	tasks, self := int32(x.common.TasksMax), int32(x.id.Task)
+	var owned []sdk.TopicPartition
+	var indexes []int32
+	for i, topic := range x.common.Topics {
+		for p := int32(0); p < int32(counts[i]); p++ {
+			if p%tasks == self {
+				owned = append(owned, sdk.TopicPartition{Topic: topic, Partition: p})
+				if !slices.Contains(indexes, p) {
+					indexes = append(indexes, p)
+				}
+			}
+		}
+	}
+	slices.Sort(indexes)
+
+	topic := x.changelogTopic()
+	err := kafka.EnsureTopic(ctx, x.w.admin, kafka.TopicSpec{
+		Name: topic, Partitions: most, Replication: x.common.StateReplication,
+		Configs: map[string]string{"cleanup.policy": "compact"},
+	})
+	if err != nil {
+		return nil, nil, fail(fmt.Errorf("state changelog: %w", err))
+	}
+	have, err := kafka.Partitions(x.w.admin, topic, 10*time.Second)
+	if err != nil {
+		return nil, nil, fail(fmt.Errorf("state changelog: %w", err))
+	}
+	if have < most {
+		return nil, nil, fail(fmt.Errorf("state changelog %s has %d partitions and the input %d: add partitions to it (kafka-topics --alter) so each input partition has its own", topic, have, most))
+	}
+	if err := st.Assign(owned); err != nil {
+		return nil, nil, fail(fmt.Errorf("assign partitions to the transform: %w", err))
+	}
+	for _, p := range indexes {
+		if err := x.restore(ctx, topic, p, st); err != nil {
+			return nil, nil, err
+		}
+	}
+	return &stateLog{topic: topic, st: st}, owned, nil
+}
+
+// waitForTopic returns the partition count of an input topic, waiting for
+// the topic to exist: an upstream connector may not have written it yet.
+func (x *transformTask) waitForTopic(ctx context.Context, topic string) (int, error) {
+	logged := false
+	for {
+		n, err := kafka.Partitions(x.w.admin, topic, 10*time.Second)
+		if err == nil {
+			return n, nil
+		}
+		if !errors.Is(err, kafka.ErrTopicMissing) {
+			return 0, fail(fmt.Errorf("input topic: %w", err))
+		}
+		if !logged {
+			x.log.Info("waiting for input topic to exist", "topic", topic)
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// restore replays one changelog partition into the transform, reading only
+// committed transactions, up to the end the partition had when it started:
+// the task's own producer already fenced every earlier incarnation, so
+// nothing newer can belong to this partition's state.
+func (x *transformTask) restore(ctx context.Context, topic string, partition int32, st sdk.Stateful) error {
+	start := time.Now()
+	c, err := ckafka.NewConsumer(x.w.cfg.Kafka.ConsumerMap(nil, kafka.Props{
+		"group.id":           GroupID(x.id.Connector) + "-restore",
+		"client.id":          fmt.Sprintf("connector-restore-%s-%d", x.id.Connector, x.id.Task),
+		"enable.auto.commit": "false",
+		"isolation.level":    "read_committed",
+		"auto.offset.reset":  "earliest",
+	}))
+	if err != nil {
+		return fail(fmt.Errorf("restore consumer: %w", err))
+	}
+	defer c.Close()
+	low, high, err := c.QueryWatermarkOffsets(topic, partition, 10000)
+	if err != nil {
+		return fail(fmt.Errorf("changelog %s[%d] offsets: %w", topic, partition, err))
+	}
+	if high <= low {
+		return nil
+	}
+	tp := ckafka.TopicPartition{Topic: &topic, Partition: partition, Offset: ckafka.OffsetBeginning}
+	if err := c.Assign([]ckafka.TopicPartition{tp}); err != nil {
+		return fail(fmt.Errorf("restore %s[%d]: %w", topic, partition, err))
+	}
+	entries := 0
+	for ctx.Err() == nil {
+		switch e := c.Poll(100).(type) {
+		case *ckafka.Message:
+			if e.TopicPartition.Error != nil {
+				return fail(fmt.Errorf("restore %s[%d]: %w", topic, partition, e.TopicPartition.Error))
+			}
+			if err := st.Restore(partition, e.Key, e.Value); err != nil {
+				return fail(fmt.Errorf("restore %s[%d] at offset %d: %w", topic, partition, e.TopicPartition.Offset, err))
+			}
+			entries++
+			if int64(e.TopicPartition.Offset)+1 >= high {
+				x.log.Info("state restored", "changelog", topic, "partition", partition, "entries", entries, "took", time.Since(start).Round(time.Millisecond))
+				return nil
+			}
+		case ckafka.Error:
+			if e.IsFatal() {
+				return fail(fmt.Errorf("restore %s[%d]: %w", topic, partition, e))
+			}
+		}
+		// Aborted transactions and their markers end the partition without
+		// a message to read: the position tells.
+		pos, err := c.Position([]ckafka.TopicPartition{{Topic: &topic, Partition: partition}})
+		if err == nil && len(pos) == 1 && pos[0].Offset >= 0 && int64(pos[0].Offset) >= high {
+			x.log.Info("state restored", "changelog", topic, "partition", partition, "entries", entries, "took", time.Since(start).Round(time.Millisecond))
+			return nil
+		}
+	}
+	return ctx.Err()
+}
