@@ -16,6 +16,7 @@ import (
 	mysqlsource "github.com/tributarydata/tributary/sources/mysql"
 	weblogsource "github.com/tributarydata/tributary/sources/weblog"
 	"github.com/tributarydata/tributary/transforms/smt"
+	"github.com/tributarydata/tributary/transforms/window"
 )
 
 // Plugins returns every built-in plugin.
@@ -33,5 +34,6 @@ func Plugins() []sdk.Plugin {
 		weblogsource.Plugin,
 		applogsource.Plugin,
 		smt.Plugin,
+		window.Plugin,
 	}
 }

@@ -64,11 +64,19 @@ func DecodeKey(b []byte) (value.Value, []byte, error) {
 		if k == value.Int {
 			return value.OfInt(int64(n)), b[8:], nil
 		}
-		return value.OfFloat(math.Float64frombits(n)), b[8:], nil
+		f := math.Float64frombits(n)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return value.Value{}, nil, errors.New("a float key that is not a number") // value.OfFloat never makes one
+		}
+		return value.OfFloat(f), b[8:], nil
 	case value.Number, value.String, value.JSON:
 		n, w := binary.Uvarint(b)
 		if w <= 0 || n > uint64(len(b)-w) {
 			return value.Value{}, nil, errShortKey
+		}
+		var minimal [binary.MaxVarintLen64]byte
+		if w != binary.PutUvarint(minimal[:], n) {
+			return value.Value{}, nil, errors.New("a key length that is not minimally encoded") // AppendKey never writes one
 		}
 		s := string(b[w : w+int(n)])
 		b = b[w+int(n):]

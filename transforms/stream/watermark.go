@@ -14,10 +14,14 @@ const NoTime = math.MinInt64
 type Watermarks struct {
 	delay int64         // allowed out-of-orderness, ms
 	idle  time.Duration // a partition quiet this long stops counting; 0 never
-	parts map[sdk.TopicPartition]*partitionTime
+	// A task reads a handful of partitions: a slice, and the one the last
+	// record came from first, beat hashing the topic name per record.
+	parts []*partitionTime
+	last  *partitionTime
 }
 
 type partitionTime struct {
+	tp       sdk.TopicPartition
 	max      int64     // largest event time seen, NoTime before any
 	lastSeen time.Time // wall-clock time of the last record, or of Assign
 }
@@ -25,7 +29,24 @@ type partitionTime struct {
 // NewWatermarks returns a tracker with the given out-of-orderness and idle
 // timeout (0: a quiet partition holds the watermark back for ever).
 func NewWatermarks(outOfOrderness, idle time.Duration) *Watermarks {
-	return &Watermarks{delay: outOfOrderness.Milliseconds(), idle: idle, parts: map[sdk.TopicPartition]*partitionTime{}}
+	return &Watermarks{delay: outOfOrderness.Milliseconds(), idle: idle}
+}
+
+// get returns the partition's tracker, making it when missing.
+func (w *Watermarks) get(tp sdk.TopicPartition) *partitionTime {
+	if p := w.last; p != nil && p.tp.Partition == tp.Partition && p.tp.Topic == tp.Topic {
+		return p
+	}
+	for _, p := range w.parts {
+		if p.tp.Partition == tp.Partition && p.tp.Topic == tp.Topic {
+			w.last = p
+			return p
+		}
+	}
+	p := &partitionTime{tp: tp, max: NoTime}
+	w.parts = append(w.parts, p)
+	w.last = p
+	return p
 }
 
 // Assign sets the partitions the watermark is the minimum over. A partition
@@ -33,30 +54,22 @@ func NewWatermarks(outOfOrderness, idle time.Duration) *Watermarks {
 // since now.
 func (w *Watermarks) Assign(parts []sdk.TopicPartition, now time.Time) {
 	for _, tp := range parts {
-		if w.parts[tp] == nil {
-			w.parts[tp] = &partitionTime{max: NoTime, lastSeen: now}
+		if p := w.get(tp); p.lastSeen.IsZero() {
+			p.lastSeen = now
 		}
 	}
 }
 
 // Restore sets a partition's largest event time from saved state.
 func (w *Watermarks) Restore(tp sdk.TopicPartition, maxTime int64) {
-	p := w.parts[tp]
-	if p == nil {
-		p = &partitionTime{max: NoTime}
-		w.parts[tp] = p
-	}
+	p := w.get(tp)
 	p.max = max(p.max, maxTime)
 }
 
 // Observe notes a record's event time (ms) on its partition at wall-clock
 // now. It reports whether the partition's largest event time moved.
 func (w *Watermarks) Observe(tp sdk.TopicPartition, eventTime int64, now time.Time) bool {
-	p := w.parts[tp]
-	if p == nil {
-		p = &partitionTime{max: NoTime}
-		w.parts[tp] = p
-	}
+	p := w.get(tp)
 	p.lastSeen = now
 	if eventTime > p.max {
 		p.max = eventTime
@@ -67,10 +80,7 @@ func (w *Watermarks) Observe(tp sdk.TopicPartition, eventTime int64, now time.Ti
 
 // Max returns the largest event time seen on a partition, or NoTime.
 func (w *Watermarks) Max(tp sdk.TopicPartition) int64 {
-	if p := w.parts[tp]; p != nil {
-		return p.max
-	}
-	return NoTime
+	return w.get(tp).max
 }
 
 // Current returns the watermark at wall-clock now: the smallest partition

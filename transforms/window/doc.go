@@ -1,0 +1,25 @@
+// Package window is the windowed aggregation connector
+// (tributary.transforms.window): event-time tumbling or hopping windows over
+// a stream, grouped by fields, with count, sum, avg, min, max and
+// count_distinct per window and group. It runs the warehouse's classroom
+// performance job (a 1-minute count per user, room, role and event) and its
+// audio/video quality job (30-second sums, averages and counts).
+//
+// Why it is built this way:
+//
+//   - Results are upserts keyed by (window start, group values), so a late
+//     record within allowed.lateness corrects a fired window by emitting the
+//     same key again, and the sink tables keep one row per window and group.
+//     Records later than that go to late.topic with the header
+//     tributary.late.ms, and are counted; none is dropped silently.
+//   - The watermark is worked out after every record (Flink's punctuated
+//     watermarks), not per batch: which window a record lands in, and whether
+//     it is late, depends only on the records before it in its partition, so
+//     a replay after a crash gives exactly what an uninterrupted run gives.
+//   - State (each window's groups, each partition's largest event time and
+//     how far its windows have fired) goes to the changelog topic in the
+//     transaction of the batch that changed it (sdk.Stateful), so a task that
+//     dies mid-window resumes with exactly the counts of its last commit.
+//   - A group of a count-only set is one int64 in memory; the changelog
+//     carries only the groups a batch changed.
+package window
