@@ -105,7 +105,8 @@ done
     target=pic; [ "$action" = match ] && target=match
     curl -s -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary \
       "{\"type\":\"signal\",\"createTime\":\"$(date '+%F %T')\",\"data\":{\"userid\":\"$RANDOM\",\"roomid\":\"42\",\"timestamp\":\"$now\",\"role\":\"2\",\"msgid\":\"305\",\"msg\":{\"msgtype\":\"116\",\"msg_data\":{\"target_id\":\"$target\",\"target_type\":\"$ttype\",\"action\":\"$action\",\"sub_action\":\"$sub\",\"page_index\":\"1\"}}}}
-{\"type\":\"qos\",\"userId\":$RANDOM,\"classroomId\":42,\"extra\":{\"data_time\":$now,\"agora_audioState\":{\"lost\":$((RANDOM % 5))}}}" \
+{\"type\":\"qos\",\"userId\":$RANDOM,\"classroomId\":42,\"extra\":{\"data_time\":$now,\"agora_audioState\":{\"lost\":$((RANDOM % 5))}}}
+{\"type\":\"agora\",\"user_id\":$((RANDOM % 20)),\"agora_channel_id\":42,\"classroom_id\":\"c42\",\"user_type\":\"student\",\"event\":\"LIVE\",\"messageCreateTime\":$now,\"agora_audioState\":{\"lost\":$((RANDOM % 5)),\"uid\":7},\"agora_videoState\":{\"fr\":$((15 + RANDOM % 15)),\"uid\":8}}" \
       "http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events" || true
   done
 ) &
@@ -120,10 +121,12 @@ Tributary is running (Ctrl-C stops it; 'make run' again resumes).
   cluster      ./bin/tributary ctl workers     (worker-2 answers too: http://$rest2/)
   demo output  tail -f $DEMO_DIR/demo-events.jsonl
   CDC events   tail -f $DEMO_DIR/school-changes.jsonl      (MariaDB binlog → ods.school.*)
-  app events   tail -f $DEMO_DIR/app-events.jsonl          (HTTP collector → ods.classroom_signal, ods.qos_log)
+  app events   tail -f $DEMO_DIR/app-events.jsonl          (HTTP collector → ods.classroom_signal, ods.qos_log, ods.agora_record)
   signal ETL   tail -f $DEMO_DIR/student-signals.jsonl      (ods.classroom_signal → smt chain → dwd.student_signal)
   plugin       tail -f $DEMO_DIR/student-scores.jsonl       (dwd.student_signal → example.signalscore, out of process)
   dictionary   psql "$SERVING_URL" -c 'SELECT * FROM channel_name_dictionary'   (rowkey = md5(id))
+  job 3        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM timeline_signal_analysis ORDER BY start_time DESC LIMIT 10'
+  job 5        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM user_av_record ORDER BY start_time DESC LIMIT 10'
   post one     curl -d '[{"type":"signal","data":{}}]' http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events   (→ ods.classroom_signal)
   MariaDB      mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary school
   serving      psql "$SERVING_URL" -c 'SELECT * FROM school_orders ORDER BY id DESC LIMIT 5'

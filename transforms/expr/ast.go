@@ -91,34 +91,38 @@ type node struct {
 
 // appendText appends the canonical text of n: lower-case keywords, ==
 // and !=, single-quoted strings, no redundant parentheses.
-func (n *node) appendText(b []byte) []byte {
+func (n *node) appendText(b []byte) []byte { return n.appendTextIn(b, false) }
+
+// appendTextIn is appendText, inside a value expression when values is set:
+// there a field named like a value keyword (case, end, ...) is backquoted.
+func (n *node) appendTextIn(b []byte, values bool) []byte {
 	switch n.kind {
 	case nodeOr:
 		for i, k := range n.kids {
 			if i > 0 {
 				b = append(b, " or "...)
 			}
-			b = k.appendText(b)
+			b = k.appendTextIn(b, values)
 		}
 	case nodeAnd:
 		for i, k := range n.kids {
 			if i > 0 {
 				b = append(b, " and "...)
 			}
-			b = appendGrouped(b, k, k.kind == nodeOr)
+			b = appendGrouped(b, k, k.kind == nodeOr, values)
 		}
 	case nodeNot:
 		k := n.kids[0]
 		b = append(b, "not "...)
-		b = appendGrouped(b, k, k.kind == nodeOr || k.kind == nodeAnd)
+		b = appendGrouped(b, k, k.kind == nodeOr || k.kind == nodeAnd, values)
 	case nodeCmp:
-		b = n.left.appendText(b)
+		b = n.left.appendText(b, values)
 		b = append(b, ' ')
 		b = append(b, opText[n.op]...)
 		b = append(b, ' ')
-		b = n.right.appendText(b)
+		b = n.right.appendText(b, values)
 	case nodeIn:
-		b = n.left.appendText(b)
+		b = n.left.appendText(b, values)
 		if n.neg {
 			b = append(b, " not"...)
 		}
@@ -131,14 +135,14 @@ func (n *node) appendText(b []byte) []byte {
 		}
 		b = append(b, ')')
 	case nodeIsNull:
-		b = n.left.appendText(b)
+		b = n.left.appendText(b, values)
 		if n.neg {
 			b = append(b, " is not null"...)
 		} else {
 			b = append(b, " is null"...)
 		}
 	case nodeLike, nodeMatch:
-		b = n.left.appendText(b)
+		b = n.left.appendText(b, values)
 		if n.neg {
 			b = append(b, " not"...)
 		}
@@ -149,31 +153,32 @@ func (n *node) appendText(b []byte) []byte {
 		}
 		b = appendString(b, n.pattern)
 	case nodeTruth:
-		b = n.left.appendText(b)
+		b = n.left.appendText(b, values)
 	}
 	return b
 }
 
-func appendGrouped(b []byte, n *node, group bool) []byte {
+func appendGrouped(b []byte, n *node, group, values bool) []byte {
 	if !group {
-		return n.appendText(b)
+		return n.appendTextIn(b, values)
 	}
 	b = append(b, '(')
-	b = n.appendText(b)
+	b = n.appendTextIn(b, values)
 	return append(b, ')')
 }
 
-func (o operand) appendText(b []byte) []byte {
+func (o operand) appendText(b []byte, values bool) []byte {
 	if o.isField {
-		return appendName(b, o.field)
+		return appendName(b, o.field, values)
 	}
 	return appendLiteral(b, o.lit)
 }
 
 // appendName writes a field name bare when it reads back as the same
-// name, and backquoted otherwise.
-func appendName(b []byte, name string) []byte {
-	if isBareName(name) {
+// name (in a value expression when values is set), and backquoted
+// otherwise.
+func appendName(b []byte, name string, values bool) []byte {
+	if isBareName(name, values) {
 		return append(b, name...)
 	}
 	b = append(b, '`')
@@ -186,7 +191,7 @@ func appendName(b []byte, name string) []byte {
 	return append(b, '`')
 }
 
-func isBareName(name string) bool {
+func isBareName(name string, values bool) bool {
 	if name == "" || !isIdentStart(name[0]) {
 		return false
 	}
@@ -195,8 +200,13 @@ func isBareName(name string) bool {
 			return false
 		}
 	}
-	_, kw := keyword(name)
-	return !kw
+	if _, kw := keyword(name); kw {
+		return false
+	}
+	if _, kw := valueKeyword(name); kw && values {
+		return false
+	}
+	return true
 }
 
 func appendLiteral(b []byte, v value.Value) []byte {

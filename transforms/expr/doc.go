@@ -7,6 +7,8 @@
 //
 // It is the WHERE clause of the warehouse's SQL, cut down to what a rule
 // needs: comparisons of fields with values, combined with and, or and not.
+// Its value expressions (ParseValue, see Values) are the select list cut
+// down the same way: what a set step computes into a field.
 // Comparisons are loose the way that SQL's are (see value.Equal): '305'
 // equals 305, so a rule matches whether the app sent a number or a string.
 //
@@ -114,4 +116,83 @@
 //
 // An Expr is safe for concurrent use: the position hints are atomic, and
 // only written when a field has moved.
+//
+// # Values
+//
+// ParseValue reads a value expression, ParseAssignments a list of
+// "field = value" separated by commas (commas inside strings, parentheses
+// and cases belong to their value):
+//
+//	user_id = coalesce(user_id, -1), event = concat(event, '_AUDIO_STATE'),
+//	level = CASE WHEN level IN ('A','B','C','D') THEN level ELSE 'other' END,
+//	reg_date = cast(date_format(register_date_time, 'yyyyMMddHH') as long)
+//
+// The grammar, with expr the conditions above:
+//
+//	value = field | literal | "null"
+//	      | "case" "when" expr "then" value { "when" expr "then" value } [ "else" value ] "end"
+//	      | name "(" value { "," value } ")"
+//	      | "cast" "(" value "as" type ")"
+//	type  = "string" | "long" | "double" | "boolean"
+//
+// The tokens are the conditions'. case, when, then, else, end and as are
+// keywords too, in any case, but only in a value expression (and in the
+// conditions of its cases): a field so named is backquoted there, while
+// Parse still reads them as field names. A name followed by "(" is a
+// function, in any case; anywhere else it is a field. The types have the
+// SQL aliases varchar (string); bigint, int, integer, smallint, tinyint
+// (long, no range check); float (double); bool (boolean).
+//
+// The conditions of a case compare fields and literals, not function
+// results: assign the function's value to a field first, as a later
+// assignment sees the ones before it. A case without else is null when no
+// condition holds.
+//
+// The functions, and what they make of null:
+//
+//   - coalesce(a, b, ...) is the first argument that is not null, and null
+//     when all are. The arguments after it are not evaluated.
+//   - concat(a, b, ...) joins the arguments' texts (value.Text: a number's
+//     digits, true or false, an object's JSON) into a string. It is null
+//     when any argument is null, as SQL's CONCAT is in Flink and MySQL; write
+//     concat(coalesce(x, ”), ...) to read a null as empty text.
+//   - md5(x) is the lower-case hex MD5 of x's text, so a number hashes its
+//     digits as MD5(CAST(x AS VARCHAR)) does. Null for null.
+//   - lower(x) and upper(x) are x's text mapped by strings.ToLower and
+//     strings.ToUpper; trim(x) is x's text without white space (spaces,
+//     tabs, line breaks; SQL's TRIM takes spaces only) at either end. All
+//     three make a string, and null of null.
+//   - cast(x as type) is value.Convert: a string holding a number to that
+//     number, a number to its text, true/false or 1/0 to a boolean. Null
+//     stays null, and a blank string cast to a number or boolean is null.
+//     A value that does not convert ('abc' or 1.5 as a long) is an error
+//     from Eval, never a silent null: a set step refuses the record, which
+//     goes to the dead-letter topic.
+//   - date_format(t, 'pattern' [, 'zone']) writes the time t by a Java-style
+//     pattern of package timefmt (yyyy MM dd HH mm ss SSS, X for the offset,
+//     'quoted text'; iso8601 for RFC 3339, and epoch_millis and the other
+//     epoch units make a number) in the IANA zone, UTC when there is none. t
+//     is read as epoch milliseconds when it is a number or a string of
+//     digits, and otherwise as text: yyyy-MM-dd, yyyy-MM-dd HH:mm:ss with an
+//     optional fraction, or the same with a T for the space, with or without
+//     an RFC 3339 offset; text without an offset is a time in the zone.
+//     Null for null; any other t is an error. The pattern and zone must be
+//     quoted strings, which ParseValue checks.
+//
+// A function of literals only is worked out once, by ParseValue, and one
+// that fails there (cast('abc' as long)) is a *SyntaxError. Values have the
+// limits of conditions: MaxSourceLen bytes of source (for ParseAssignments,
+// of the whole list), and MaxDepth counting cases and function calls with
+// parentheses and nots. A function that would make text longer than
+// MaxTextLen bytes is an error.
+//
+// ValueExpr.String prints lower-case keywords and function names, the
+// canonical type names and no else null; it parses back to the same text.
+//
+// A ValueExpr is safe for concurrent use. Eval takes a Scratch, one per
+// goroutine, that text is written into: a field, a literal or a case of
+// them allocates nothing, and the functions making text cut it from the
+// Scratch's chunks, which are never rewritten, so a value Eval returned
+// stays valid. Only lower and upper of text that is not all ASCII allocate
+// their result (strings.ToLower and ToUpper do the mapping).
 package expr

@@ -40,6 +40,20 @@ func keyword(word string) (string, bool) {
 	return "", false
 }
 
+// valueKeywords are reserved, in any case, only in value expressions
+// (ParseValue): conditions keep reading them as field names, so a rule
+// written before values existed means what it meant.
+var valueKeywords = [...]string{"case", "when", "then", "else", "end", "as"}
+
+func valueKeyword(word string) (string, bool) {
+	for _, k := range valueKeywords {
+		if strings.EqualFold(word, k) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
 func isIdentStart(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
 }
@@ -53,8 +67,9 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // lexer reads tokens one at a time, so that the first error in the source
 // is the one reported.
 type lexer struct {
-	src string
-	pos int
+	src    string
+	pos    int
+	values bool // lexing a value expression: valueKeywords are keywords
 }
 
 func (l *lexer) next() (token, error) {
@@ -80,6 +95,11 @@ func (l *lexer) next() (token, error) {
 		word := l.src[start:l.pos]
 		if k, ok := keyword(word); ok {
 			return token{kind: tokKeyword, text: k, pos: start, end: l.pos}, nil
+		}
+		if l.values {
+			if k, ok := valueKeyword(word); ok {
+				return token{kind: tokKeyword, text: k, pos: start, end: l.pos}, nil
+			}
 		}
 		return token{kind: tokField, text: word, pos: start, end: l.pos}, nil
 	case c == '`':

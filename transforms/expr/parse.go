@@ -40,14 +40,8 @@ type parser struct {
 }
 
 func parse(src string) (*node, error) {
-	if len(src) > MaxSourceLen {
-		return nil, errorAt(src, validUTF8Prefix(src[:MaxSourceLen]), "expression is longer than %d bytes", MaxSourceLen)
-	}
-	if i := validUTF8Prefix(src); i < len(src) {
-		return nil, errorAt(src, i, "invalid UTF-8")
-	}
-	p := &parser{src: src, lex: lexer{src: src}}
-	if err := p.advance(); err != nil {
+	p, err := newParser(src, false)
+	if err != nil {
 		return nil, err
 	}
 	n, err := p.or("")
@@ -61,6 +55,22 @@ func parse(src string) (*node, error) {
 		return nil, p.errorf(`expected "and", "or" or the end after a condition, found %s`, p.found())
 	}
 	return n, nil
+}
+
+// newParser checks the source's length and encoding and reads its first
+// token; values makes it a value expression's parser (see valueKeywords).
+func newParser(src string, values bool) (*parser, error) {
+	if len(src) > MaxSourceLen {
+		return nil, errorAt(src, validUTF8Prefix(src[:MaxSourceLen]), "expression is longer than %d bytes", MaxSourceLen)
+	}
+	if i := validUTF8Prefix(src); i < len(src) {
+		return nil, errorAt(src, i, "invalid UTF-8")
+	}
+	p := &parser{src: src, lex: lexer{src: src, values: values}}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 func (p *parser) advance() error {
@@ -274,7 +284,7 @@ func (p *parser) comparison(left operand, op cmpOp) (*node, error) {
 	}
 	if !ok {
 		if p.isKeyword("null") {
-			x := string(left.appendText(nil))
+			x := string(left.appendText(nil, p.lex.values))
 			switch op {
 			case opEq:
 				return nil, p.errorf(`null equals nothing: write "%s is null" instead of "%s %s null"`, x, x, opTok.text)

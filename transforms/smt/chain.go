@@ -26,7 +26,7 @@ var Plugin = sdk.Plugin{
 	Aliases:        []string{"smt"},
 	Type:           sdk.TypeTransform,
 	Version:        "1.0.0",
-	Summary:        "Chains stateless single message transforms (extract, flatten, classify, filter, project, rename, mask, hash, route, timestamp, unwrap) configured as data.",
+	Summary:        "Chains stateless single message transforms (extract, flatten, classify, filter, set, project, rename, mask, hash, route, timestamp, unwrap) configured as data.",
 	Config:         &Config{},
 	NewTransform:   func() sdk.Transform { return &Chain{} },
 	ValidateConfig: validate,

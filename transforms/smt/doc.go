@@ -12,7 +12,8 @@
 // Each step sees the record its predecessor left: extract pulls typed fields
 // out of nested JSON, flatten lifts nested objects to top-level fields,
 // classify names an event by the first rule that matches, filter keeps or
-// drops by a condition, project and rename shape the fields, mask hides
+// drops by a condition, set computes fields (coalesce, concat, CASE WHEN,
+// md5, date_format, cast), project and rename shape the fields, mask hides
 // them, hash puts a digest in the key or a field, route picks the topic,
 // timestamp sets event time, unwrap opens a Debezium envelope. docs/
 // transforms.md lists every step's keys (generated from the same structs).

@@ -24,6 +24,7 @@ var stepTypes = map[string]stepType{
 	"mask":      {maskSummary, &maskConfig{}, buildMask},
 	"hash":      {hashSummary, &hashConfig{}, buildHash},
 	"route":     {routeSummary, &routeConfig{}, buildRoute},
+	"set":       {setSummary, &setConfig{}, buildSet},
 	"timestamp": {timestampSummary, &timestampConfig{}, buildTimestamp},
 	"unwrap":    {unwrapSummary, &unwrapConfig{}, buildUnwrap},
 }
