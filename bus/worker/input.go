@@ -43,7 +43,6 @@ const committedTimeout = 30 * time.Second
 // GroupID is the consumer group of a sink or transform connector, as Kafka Connect names it.
 func GroupID(connector string) string { return "connect-" + connector }
 
-//
 // With static set, the consumer joins no group and reads exactly those
 // partitions from the group's committed offsets, for stateful transforms
 // whose state must follow fixed partitions (sdk.Stateful).

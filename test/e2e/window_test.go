@@ -60,7 +60,9 @@ func TestClassroomPerformanceSIGKILLExact(t *testing.T) {
 
 	signals, want := studentSignals(30_000)
 	produced := make(chan error, 1)
-	go func() { produced <- produceKeyed(dev.broker, "dwd.student_signal", signals, 1_000, 150*time.Millisecond) }()
+	go func() {
+		produced <- produceKeyed(dev.broker, "dwd.student_signal", signals, 1_000, 150*time.Millisecond)
+	}()
 
 	countRows := func() int {
 		out, err := my.QueryRoot(ctx, "SELECT count(*) FROM results.timeline_signal_analysis")
