@@ -37,17 +37,22 @@ type input struct {
 	err      error // a failure inside the rebalance callback
 }
 
+// staticPlacement is the partitions a stateful task reads; it may be none
+// (more tasks than partitions).
+type staticPlacement struct{ parts []sdk.TopicPartition }
+
 // committedTimeout bounds the wait for a group's committed offsets.
 const committedTimeout = 30 * time.Second
 
 // GroupID is the consumer group of a sink or transform connector, as Kafka Connect names it.
 func GroupID(connector string) string { return "connect-" + connector }
 
-// With static set, the consumer joins no group and reads exactly those
-// partitions from the group's committed offsets, for stateful transforms
-// whose state must follow fixed partitions (sdk.Stateful).
+// openInput makes the consumer of a sink or transform task. With a static
+// placement it joins no group and reads exactly the placed partitions from
+// the group's committed offsets: stateful transforms, whose state must
+// follow fixed partitions (sdk.Stateful).
 func openInput(ctx context.Context, t *task, extra kafka.Props, onRevoke func(context.Context) error,
-	stored func(context.Context) (map[sdk.TopicPartition]int64, error), static []sdk.TopicPartition) (*input, error) {
+	stored func(context.Context) (map[sdk.TopicPartition]int64, error), placement *staticPlacement) (*input, error) {
 	overrides, err := kafka.Overrides(t.config, kafka.ConsumerOverridePrefix)
 	if err != nil {
 		return nil, err
@@ -80,8 +85,10 @@ func openInput(ctx context.Context, t *task, extra kafka.Props, onRevoke func(co
 		assigned: map[topicPartition]bool{}, done: map[topicPartition]int64{}, saved: map[topicPartition]int64{},
 		warned: map[string]bool{},
 	}
-	if static != nil {
-		if err := in.assignStatic(ctx, static); err != nil {
+	if placement != nil {
+		// A stateful task never joins the group, not even with no
+		// partitions of its own: a member would be given them all.
+		if err := in.assignStatic(ctx, placement.parts); err != nil {
 			c.Close()
 			return nil, err
 		}

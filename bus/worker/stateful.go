@@ -48,7 +48,7 @@ func (x *transformTask) changelogTopic() string {
 // every input topic to task p mod tasks.max), makes sure the changelog topic
 // has a partition for every input partition, and restores the state of the
 // partitions this task reads. It returns the partitions to consume.
-func (x *transformTask) openState(ctx context.Context, st sdk.Stateful) (*stateLog, []sdk.TopicPartition, error) {
+func (x *transformTask) openState(ctx context.Context, st sdk.Stateful) (*stateLog, *staticPlacement, error) {
 	if x.common.TopicsRegex != "" || len(x.common.Topics) == 0 {
 		return nil, nil, fail(errors.New("a stateful transform reads named topics (topics), not topics.regex: its state is placed by input partition"))
 	}
@@ -104,7 +104,7 @@ func (x *transformTask) openState(ctx context.Context, st sdk.Stateful) (*stateL
 			return nil, nil, err
 		}
 	}
-	return &stateLog{topic: topic, st: st}, owned, nil
+	return &stateLog{topic: topic, st: st}, &staticPlacement{parts: owned}, nil
 }
 
 // waitForTopic returns the partition count of an input topic, waiting for
@@ -132,9 +132,11 @@ func (x *transformTask) waitForTopic(ctx context.Context, topic string) (int, er
 }
 
 // restore replays one changelog partition into the transform, reading only
-// committed transactions, up to the end the partition had when it started:
-// the task's own producer already fenced every earlier incarnation, so
-// nothing newer can belong to this partition's state.
+// committed transactions, up to the end the partition had when it started.
+// The task's own producer has fenced earlier incarnations of the same task;
+// a task of an earlier task count still running on another worker is not
+// fenced (see the issue notes: change tasks.max only with the connector
+// stopped).
 func (x *transformTask) restore(ctx context.Context, topic string, partition int32, st sdk.Stateful) error {
 	start := time.Now()
 	c, err := ckafka.NewConsumer(x.w.cfg.Kafka.ConsumerMap(nil, kafka.Props{

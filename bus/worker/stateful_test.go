@@ -117,8 +117,9 @@ func produceKeyed(t *testing.T, bootstrap, topic string, keys []string) {
 }
 
 // TestStatefulTransformRestoresStateExactlyOnce runs a stateful transform
-// with two tasks over a three-partition topic: each key's count goes up by
-// one per record with no gap or repeat, across a restart of every task that
+// with four tasks over a three-partition topic (one task reads nothing and
+// must not read anything either): each key's count goes up by one per
+// record with no gap or repeat, across a restart of every task that
 // restores the counts from the changelog topic.
 func TestStatefulTransformRestoresStateExactlyOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -142,7 +143,7 @@ func TestStatefulTransformRestoresStateExactlyOnce(t *testing.T) {
 	}
 	produceKeyed(t, bootstrap, "clicks", keys(0))
 	if _, _, err := w.PutConnectorConfig(ctx, "counts", map[string]string{
-		"connector.class": "test.counter", "topics": "clicks", "topic": "clicks.counts", "tasks.max": "2",
+		"connector.class": "test.counter", "topics": "clicks", "topic": "clicks.counts", "tasks.max": "4",
 		"state.tick.interval.ms": "50",
 	}); err != nil {
 		t.Fatal(err)
@@ -152,7 +153,7 @@ func TestStatefulTransformRestoresStateExactlyOnce(t *testing.T) {
 	if _, err := w.RestartConnector(ctx, "counts", true, false); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(time.Minute); countersOpened.Load() < opened+2; {
+	for deadline := time.Now().Add(time.Minute); countersOpened.Load() < opened+4; {
 		if time.Now().After(deadline) {
 			t.Fatal("the tasks did not restart")
 		}

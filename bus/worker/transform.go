@@ -67,9 +67,9 @@ func (x *transformTask) run(ctx context.Context) error {
 		}
 	}()
 	stateful, _ := tr.(sdk.Stateful)
-	var static []sdk.TopicPartition
+	var placement *staticPlacement
 	if stateful != nil {
-		if x.state, static, err = x.openState(ctx, stateful); err != nil {
+		if x.state, placement, err = x.openState(ctx, stateful); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -79,7 +79,7 @@ func (x *transformTask) run(ctx context.Context) error {
 	// Offsets are committed through the transaction, so a revoke needs no
 	// commit of its own: an open transaction is never left across it.
 	noStored := func(context.Context) (map[sdk.TopicPartition]int64, error) { return nil, nil }
-	x.input, err = openInput(ctx, x.task, nil, nil, noStored, static)
+	x.input, err = openInput(ctx, x.task, nil, nil, noStored, placement)
 	if err != nil {
 		return fail(err)
 	}

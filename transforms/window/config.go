@@ -62,6 +62,9 @@ type plan struct {
 	timeOut    timefmt.Format
 	loc        *time.Location
 	size, late int64 // ms
+	// schema names the shape of the state (window, group.by and their
+	// types): state of another shape must not be restored into this one.
+	schema string
 }
 
 func compile(cfg sdk.Config) (*plan, error) {
@@ -147,6 +150,19 @@ func compile(cfg sdk.Config) (*plan, error) {
 	if p.windows, err = stream.NewWindows(p.size, c.Slide.Milliseconds()); err != nil {
 		return nil, keyErr("window.slide.ms", err)
 	}
+	types := map[string]string{}
+	for _, spec := range specs {
+		types[spec.Name] = spec.Type.String()
+	}
+	var schema strings.Builder
+	fmt.Fprintf(&schema, "v1 size=%d slide=%d group.by=", p.windows.Size, p.windows.Slide)
+	for i, g := range p.groupBy {
+		if i > 0 {
+			schema.WriteByte(',')
+		}
+		fmt.Fprintf(&schema, "%s:%s", g, types[g])
+	}
+	p.schema = schema.String()
 	if p.timeIn, err = timefmt.Parse(c.TimeFormat); err != nil {
 		return nil, keyErr("time.format", err)
 	}

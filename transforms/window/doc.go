@@ -13,9 +13,18 @@
 //     Records later than that go to late.topic with the header
 //     tributary.late.ms, and are counted; none is dropped silently.
 //   - The watermark is worked out after every record (Flink's punctuated
-//     watermarks), not per batch: which window a record lands in, and whether
-//     it is late, depends only on the records before it in its partition, so
-//     a replay after a crash gives exactly what an uninterrupted run gives.
+//     watermarks), not per batch. A task reading one partition therefore
+//     decides which window a record lands in, and whether it is late, from
+//     the records before it alone, and a replay after a crash gives exactly
+//     what an uninterrupted run gives. A task reading several partitions
+//     takes the smallest of their watermarks, as Flink does: results stay
+//     exactly-once consistent, but a record near the lateness limit may be
+//     counted or sent late depending on how the partitions' records
+//     interleave and on the idle timeout.
+//   - Every record of a group must reach the same partition: the upstream
+//     keys its output by a field of group.by (the signal ETL keys by
+//     md5(userId)), as Kafka Streams requires co-partitioning. Otherwise
+//     two partitions emit partial results under one key.
 //   - State (each window's groups, each partition's largest event time and
 //     how far its windows have fired) goes to the changelog topic in the
 //     transaction of the batch that changed it (sdk.Stateful), so a task that

@@ -26,7 +26,13 @@ const (
 	keyGroup     = 'g'
 	keyMaxTime   = 'm'
 	keyFiredUpTo = 'f'
+	keySchema    = 's'
 )
+
+// maxEventTime is the last millisecond of year 9999: an event time beyond
+// it is a unit mistake (microseconds read as milliseconds), and would move
+// the watermark, and with it every window, past all real data for good.
+const maxEventTime = 253402300799999
 
 // Operator is one task's windowed aggregation (an sdk.Stateful transform).
 //
@@ -74,6 +80,7 @@ type partition struct {
 	purged     []*pane         // panes dropped since Changes: their groups get tombstones
 	last       *pane           // the pane the last record went to
 	sizeHint   int             // groups of the largest pane so far, to size a new one's map
+	schemaOK   bool            // the changelog holds this config's state schema
 }
 
 type pane struct {
@@ -149,6 +156,9 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 		}
 		start := int64(binary.BigEndian.Uint64(key[1:9]))
 		group := string(key[9:])
+		if err := o.checkGroupKey(key[9:]); err != nil {
+			return fmt.Errorf("window %d: %w", start, err)
+		}
 		if val == nil {
 			if pn := pt.panes[start]; pn != nil {
 				delete(pn.groups, group)
@@ -172,6 +182,11 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 			return errors.New("bad event time in state")
 		}
 		o.wm.Restore(sdk.TopicPartition{Topic: string(key[1:]), Partition: index}, t)
+	case keySchema:
+		if val != nil && string(val) != o.p.schema {
+			return fmt.Errorf("the state was written by a window of another shape (%s, now %s): give the connector a new state.changelog.topic, or a new name, to start afresh", val, o.p.schema)
+		}
+		pt.schemaOK = val != nil
 	case keyFiredUpTo:
 		if val == nil {
 			return nil
@@ -183,6 +198,21 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 		pt.fired = max(pt.fired, t)
 	default:
 		return fmt.Errorf("unknown state key kind %q", key[0])
+	}
+	return nil
+}
+
+// checkGroupKey makes sure a restored group key holds one value per
+// group.by field, so that the results emitted from it are whole.
+func (o *Operator) checkGroupKey(b []byte) error {
+	for range o.p.groupBy {
+		var err error
+		if _, b, err = stream.DecodeKey(b); err != nil {
+			return fmt.Errorf("group key: %w", err)
+		}
+	}
+	if len(b) != 0 {
+		return errors.New("group key holds more values than group.by names")
 	}
 	return nil
 }
@@ -313,7 +343,7 @@ func (o *Operator) eventTime(r *sdk.Record) (int64, error) {
 		if r.Timestamp.IsZero() {
 			return 0, errors.New("the record has no timestamp to take event time from")
 		}
-		return r.Timestamp.UnixMilli(), nil
+		return checkTime(r.Timestamp.UnixMilli())
 	}
 	v, ok := o.row.Get(o.p.cfg.TimeField)
 	if !ok || v.IsNull() {
@@ -323,7 +353,14 @@ func (o *Operator) eventTime(r *sdk.Record) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("event time field %s: %w", o.p.cfg.TimeField, err)
 	}
-	return t.UnixMilli(), nil
+	return checkTime(t.UnixMilli())
+}
+
+func checkTime(ms int64) (int64, error) {
+	if ms <= 0 || ms > maxEventTime {
+		return 0, fmt.Errorf("event time %d ms is outside 1970 to 9999", ms)
+	}
+	return ms, nil
 }
 
 // tooLate sends a record that no open window takes to the late topic.
@@ -434,6 +471,11 @@ func (o *Operator) Changes() []sdk.StateChange {
 	o.taken = true
 	var key, val []byte
 	for _, pt := range o.parts {
+		// The shape first, so a restore meets it before any group.
+		if !pt.schemaOK {
+			pt.schemaOK = true
+			o.changes.Put(pt.index, []byte{keySchema}, []byte(o.p.schema))
+		}
 		for _, pn := range pt.purged {
 			for k := range pn.groups {
 				key = groupKey(key[:0], pn.start, k)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tributarydata/tributary/plugins/sdk"
+	"github.com/tributarydata/tributary/transforms/stream"
 )
 
 // harness plays the runtime around an Operator: batches in, outputs and
@@ -237,7 +239,7 @@ func TestBadRecordsComeBackWithTheReason(t *testing.T) {
 	if len(h.faults) != 5 {
 		t.Fatalf("faults %q, want 5", reasons)
 	}
-	for i, want := range []string{"", "event time field ts is null or missing", "user", "abc", "tombstone"} {
+	for i, want := range []string{"invalid character", "event time field ts is null or missing", "user", "abc", "tombstone"} {
 		if !strings.Contains(reasons[i], want) {
 			t.Errorf("fault %d: %q, want it to mention %q", i, reasons[i], want)
 		}
@@ -324,5 +326,49 @@ func TestRestoreKeepsTheWatermark(t *testing.T) {
 	h.start()
 	if after := h.op.wm.Current(h.clock); after != before || before != 49_000 {
 		t.Fatalf("watermark %d after the restore, %d before; want 49000", after, before)
+	}
+}
+
+// TestEventTimesOutsideTheCalendarAreRefused: a timestamp in microseconds
+// read as milliseconds (or the largest int64) would move the watermark past
+// all real data for good; it is refused instead, and nothing fires.
+func TestEventTimesOutsideTheCalendarAreRefused(t *testing.T) {
+	h := newHarness(t, map[string]string{"time.field": ""}, 1)
+	in := rec(0, 1, "a", 0)
+	for _, at := range []time.Time{time.UnixMilli(math.MaxInt64), time.UnixMicro(1614564000000000 * 1000), time.Unix(0, 0).Add(-time.Hour)} {
+		in.Timestamp = at
+		h.batch([]sdk.Record{in}, true)
+	}
+	if len(h.faults) != 3 {
+		t.Fatalf("%d faults, want all 3 refused", len(h.faults))
+	}
+	if !strings.Contains(h.faults[0].Fault.Error(), "outside 1970 to 9999") {
+		t.Errorf("reason %q", h.faults[0].Fault)
+	}
+	if h.op.wm.Current(h.clock) != stream.NoTime {
+		t.Error("a refused time moved the watermark")
+	}
+}
+
+// TestStateOfAnotherShapeIsRefused: restoring a changelog written with
+// another group.by would mix groups; the restore fails and says what to do.
+func TestStateOfAnotherShapeIsRefused(t *testing.T) {
+	h := newHarness(t, nil, 1)
+	h.batch([]sdk.Record{rec(0, 1, "a", 1_000)}, true)
+	h.cfg["group.by"] = "user"
+	op := &Operator{}
+	p, err := compile(h.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.init(p, func() time.Time { return h.clock })
+	var restoreErr error
+	for _, kv := range h.log[0] {
+		if restoreErr = op.Restore(0, kv[0], kv[1]); restoreErr != nil {
+			break
+		}
+	}
+	if restoreErr == nil || !strings.Contains(restoreErr.Error(), "state.changelog.topic") {
+		t.Fatalf("restore error %v, want one naming state.changelog.topic", restoreErr)
 	}
 }
