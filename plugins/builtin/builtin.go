@@ -15,6 +15,8 @@ import (
 	filesource "github.com/tributarydata/tributary/sources/file"
 	mysqlsource "github.com/tributarydata/tributary/sources/mysql"
 	weblogsource "github.com/tributarydata/tributary/sources/weblog"
+	"github.com/tributarydata/tributary/transforms/aggregate"
+	"github.com/tributarydata/tributary/transforms/latest"
 	"github.com/tributarydata/tributary/transforms/smt"
 	"github.com/tributarydata/tributary/transforms/window"
 )
@@ -35,5 +37,7 @@ func Plugins() []sdk.Plugin {
 		applogsource.Plugin,
 		smt.Plugin,
 		window.Plugin,
+		latest.Plugin,
+		aggregate.Plugin,
 	}
 }
