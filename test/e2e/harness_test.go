@@ -126,7 +126,10 @@ func startProcess(t testing.TB, logDir, name string, args ...string) *devProcess
 func (p *devProcess) waitHealthy(t testing.TB) {
 	t.Helper()
 	c := p.client(t)
-	deadline := time.Now().Add(60 * time.Second)
+	// Generous: the first start of a suite shares two cores with every
+	// other package's race-instrumented tests (once seen at over 60 s).
+	const startWait = 150 * time.Second
+	deadline := time.Now().Add(startWait)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		h, err := c.Health(ctx)
@@ -141,7 +144,7 @@ func (p *devProcess) waitHealthy(t testing.TB) {
 		}
 		if time.Now().After(deadline) {
 			p.dumpStacks()
-			t.Fatalf("%s not healthy after 60s (last: %v %+v)\n%s", p.cmd.Args[1], err, h, p.tail())
+			t.Fatalf("%s not healthy after %s (last: %v %+v)\n%s", p.cmd.Args[1], startWait, err, h, p.tail())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
