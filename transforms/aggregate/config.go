@@ -3,7 +3,6 @@ package aggregate
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -43,7 +42,7 @@ var Plugin = sdk.Plugin{
 	Summary:        "Group aggregation over a changelog stream with retraction (Flink's GROUP BY over a retracting view): count, sum, avg, min, max and count_distinct per group go down when a row's before is retracted, emitted as upserts per group and batch, exactly once through a changelog topic.",
 	Config:         &Config{},
 	NewTransform:   func() sdk.Transform { return &Operator{} },
-	ValidateConfig: validate,
+	ValidateConfig: sdk.ValidateWith(&Config{}, func(cfg sdk.Config) error { _, err := compile(cfg); return err }),
 }
 
 // plan is a config compiled once per task.
@@ -68,40 +67,40 @@ func compile(cfg sdk.Config) (*plan, error) {
 	p := &plan{cfg: c}
 	var err error
 	if p.timeIn, err = timefmt.Parse(c.TimeFormat); err != nil {
-		return nil, keyErr("time.format", err)
+		return nil, sdk.ErrorAtKey("time.format", err)
 	}
 	if p.timeOut, err = timefmt.Parse(c.OutFormat); err != nil {
-		return nil, keyErr("output.time.format", err)
+		return nil, sdk.ErrorAtKey("output.time.format", err)
 	}
 	if p.loc, err = time.LoadLocation(c.TimeZone); err != nil {
-		return nil, keyErr("time.zone", err)
+		return nil, sdk.ErrorAtKey("time.zone", err)
 	}
 	specs := make([]extract.Spec, 0, len(c.Fields))
 	at := map[string]int{} // the position of each field in a row read
 	for _, item := range c.Fields {
 		spec, err := extract.ParseSpec(item)
 		if err != nil {
-			return nil, keyErr("fields", err)
+			return nil, sdk.ErrorAtKey("fields", err)
 		}
 		if _, dup := at[spec.Name]; dup {
-			return nil, keyErr("fields", fmt.Errorf("field %s is named twice", spec.Name))
+			return nil, sdk.ErrorAtKey("fields", fmt.Errorf("field %s is named twice", spec.Name))
 		}
 		at[spec.Name] = len(specs)
 		specs = append(specs, spec)
 	}
 	opts := change.Options{MaxDepth: c.MaxDepth, TimeIn: p.timeIn, Zone: p.loc}
 	if opts.Times, err = change.ParseTimeFields(c.TimeFields, specs); err != nil {
-		return nil, keyErr("time.fields", err)
+		return nil, sdk.ErrorAtKey("time.fields", err)
 	}
 	if p.reader, err = change.NewReader(specs, opts); err != nil {
-		return nil, keyErr("fields", err)
+		return nil, sdk.ErrorAtKey("fields", err)
 	}
 	for i, name := range p.reader.Names() {
 		at[name] = i
 	}
 	known := func(key, name string) error {
 		if _, ok := at[name]; !ok {
-			return keyErr(key, fmt.Errorf("%s is not one of fields or time.fields", name))
+			return sdk.ErrorAtKey(key, fmt.Errorf("%s is not one of fields or time.fields", name))
 		}
 		return nil
 	}
@@ -112,7 +111,7 @@ func compile(cfg sdk.Config) (*plan, error) {
 			return nil, err
 		}
 		if taken[g] {
-			return nil, keyErr("group.by", fmt.Errorf("%s is named twice", g))
+			return nil, sdk.ErrorAtKey("group.by", fmt.Errorf("%s is named twice", g))
 		}
 		taken[g] = true
 		p.groupBy = append(p.groupBy, g)
@@ -121,17 +120,17 @@ func compile(cfg sdk.Config) (*plan, error) {
 	for _, item := range c.Constants {
 		f, err := parseConstant(item)
 		if err != nil {
-			return nil, keyErr("constants", err)
+			return nil, sdk.ErrorAtKey("constants", err)
 		}
 		if taken[f.Name] {
-			return nil, keyErr("constants", fmt.Errorf("%s is taken by a group field or another constant", f.Name))
+			return nil, sdk.ErrorAtKey("constants", fmt.Errorf("%s is taken by a group field or another constant", f.Name))
 		}
 		taken[f.Name] = true
 		p.constants = append(p.constants, f)
 	}
 	aggs, err := agg.ParseSpecs(c.Aggregates)
 	if err != nil {
-		return nil, keyErr("aggregates", err)
+		return nil, sdk.ErrorAtKey("aggregates", err)
 	}
 	for _, a := range aggs {
 		if a.Field != "" {
@@ -140,19 +139,19 @@ func compile(cfg sdk.Config) (*plan, error) {
 			}
 		}
 		if taken[a.Out] {
-			return nil, keyErr("aggregates", fmt.Errorf("output %s is taken by a group field or a constant", a.Out))
+			return nil, sdk.ErrorAtKey("aggregates", fmt.Errorf("output %s is taken by a group field or a constant", a.Out))
 		}
 		taken[a.Out] = true
 	}
 	if p.set, err = agg.NewSet(aggs); err != nil {
-		return nil, keyErr("aggregates", err)
+		return nil, sdk.ErrorAtKey("aggregates", err)
 	}
 	if c.EmitField != "" && taken[c.EmitField] {
-		return nil, keyErr("emit.time.field", fmt.Errorf("%s is taken by another output field", c.EmitField))
+		return nil, sdk.ErrorAtKey("emit.time.field", fmt.Errorf("%s is taken by another output field", c.EmitField))
 	}
 	if strings.TrimSpace(c.Where) != "" {
 		if p.where, err = expr.Parse(c.Where); err != nil {
-			return nil, keyErr("where", err)
+			return nil, sdk.ErrorAtKey("where", err)
 		}
 		for _, f := range p.where.Fields() {
 			if err := known("where", f); err != nil {
@@ -195,30 +194,6 @@ func isNumber(s string) bool {
 	}
 	return json.Valid([]byte(s))
 }
-
-// validate reports config errors under the keys they concern.
-func validate(cfg sdk.Config) map[string][]string {
-	if len(sdk.Validate(&Config{}, cfg)) > 0 {
-		return nil // the runtime reports the spec's own problems
-	}
-	if _, err := compile(cfg); err != nil {
-		var ke *keyError
-		if errors.As(err, &ke) {
-			return map[string][]string{ke.key: {ke.err.Error()}}
-		}
-		return map[string][]string{"": {err.Error()}}
-	}
-	return nil
-}
-
-type keyError struct {
-	key string
-	err error
-}
-
-func keyErr(key string, err error) error { return &keyError{key: key, err: err} }
-func (e *keyError) Error() string        { return e.key + ": " + e.err.Error() }
-func (e *keyError) Unwrap() error        { return e.err }
 
 var (
 	_ sdk.Stateful = (*Operator)(nil)

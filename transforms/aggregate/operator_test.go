@@ -427,21 +427,21 @@ func TestConfigErrorsNameTheirKey(t *testing.T) {
 	for want, kv := range cases {
 		cfg := maps.Clone(job7)
 		cfg[kv[0]] = kv[1]
-		if got := validate(cfg); len(got[want]) == 0 {
+		if got := Plugin.ValidateConfig(cfg); len(got[want]) == 0 {
 			t.Errorf("%s=%s: problems %v, want one under %s", kv[0], kv[1], got, want)
 		}
 	}
 	for _, bad := range []string{"day", "day=confirm_date_time", "day=confirm_date_time:yyyy-Q", "status=confirm_date_time:yyyy"} {
 		cfg := maps.Clone(job7)
 		cfg["time.fields"] = bad
-		if got := validate(cfg); len(got["time.fields"]) == 0 {
+		if got := Plugin.ValidateConfig(cfg); len(got["time.fields"]) == 0 {
 			t.Errorf("time.fields=%s: problems %v, want one under time.fields", bad, got)
 		}
 	}
-	if got := validate(map[string]string{"fields": "id"}); got != nil {
+	if got := Plugin.ValidateConfig(map[string]string{"fields": "id"}); got != nil {
 		t.Errorf("a config the spec refuses: %v, want nil (the runtime reports it)", got)
 	}
-	if got := validate(job7); got != nil {
+	if got := Plugin.ValidateConfig(job7); got != nil {
 		t.Errorf("the job-7 config has problems %v", got)
 	}
 	if err := Plugin.Check(); err != nil {

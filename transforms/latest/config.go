@@ -3,7 +3,6 @@ package latest
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"strings"
@@ -38,7 +37,7 @@ var Plugin = sdk.Plugin{
 	Summary:        "The latest version of each row by key (Flink's LAST_VALUE … GROUP BY id) from CDC envelopes or plain rows, emitted as a changelog stream whose updates retract the previous row, exactly once through a changelog topic.",
 	Config:         &Config{},
 	NewTransform:   func() sdk.Transform { return &Operator{} },
-	ValidateConfig: validate,
+	ValidateConfig: sdk.ValidateWith(&Config{}, func(cfg sdk.Config) error { _, err := compile(cfg); return err }),
 }
 
 // plan is a config compiled once per task.
@@ -67,10 +66,10 @@ func compile(cfg sdk.Config) (*plan, error) {
 	for _, item := range c.Fields {
 		spec, err := extract.ParseSpec(item)
 		if err != nil {
-			return nil, keyErr("fields", err)
+			return nil, sdk.ErrorAtKey("fields", err)
 		}
 		if _, dup := at[spec.Name]; dup {
-			return nil, keyErr("fields", fmt.Errorf("field %s is named twice", spec.Name))
+			return nil, sdk.ErrorAtKey("fields", fmt.Errorf("field %s is named twice", spec.Name))
 		}
 		at[spec.Name] = len(specs)
 		specs = append(specs, spec)
@@ -78,16 +77,16 @@ func compile(cfg sdk.Config) (*plan, error) {
 	opts := change.Options{MaxDepth: c.MaxDepth}
 	var err error
 	if opts.TimeIn, err = timefmt.Parse(c.TimeFormat); err != nil {
-		return nil, keyErr("time.format", err)
+		return nil, sdk.ErrorAtKey("time.format", err)
 	}
 	if opts.Zone, err = time.LoadLocation(c.TimeZone); err != nil {
-		return nil, keyErr("time.zone", err)
+		return nil, sdk.ErrorAtKey("time.zone", err)
 	}
 	if opts.Times, err = change.ParseTimeFields(c.TimeFields, specs); err != nil {
-		return nil, keyErr("time.fields", err)
+		return nil, sdk.ErrorAtKey("time.fields", err)
 	}
 	if p.reader, err = change.NewReader(specs, opts); err != nil {
-		return nil, keyErr("fields", err)
+		return nil, sdk.ErrorAtKey("fields", err)
 	}
 	p.names = p.reader.Names()
 	for i, name := range p.names {
@@ -101,10 +100,10 @@ func compile(cfg sdk.Config) (*plan, error) {
 			name = strings.TrimSpace(name)
 			i, ok := at[name]
 			if !ok {
-				return nil, keyErr(key, fmt.Errorf("%s is not one of fields", name))
+				return nil, sdk.ErrorAtKey(key, fmt.Errorf("%s is not one of fields", name))
 			}
 			if seen[name] {
-				return nil, keyErr(key, fmt.Errorf("%s is named twice", name))
+				return nil, sdk.ErrorAtKey(key, fmt.Errorf("%s is named twice", name))
 			}
 			seen[name] = true
 			idx = append(idx, i)
@@ -124,12 +123,12 @@ func compile(cfg sdk.Config) (*plan, error) {
 		keySpecs := make([]extract.Spec, len(p.keyIdx))
 		for i, j := range p.keyIdx {
 			if j >= len(specs) {
-				return nil, keyErr("key.fields", fmt.Errorf("%s is a time field: a key is read from the row", p.names[j]))
+				return nil, sdk.ErrorAtKey("key.fields", fmt.Errorf("%s is a time field: a key is read from the row", p.names[j]))
 			}
 			keySpecs[i] = specs[j]
 		}
 		if p.keyReader, err = extract.Compile(keySpecs, extract.Options{MaxDepth: c.MaxDepth}); err != nil {
-			return nil, keyErr("key.fields", err)
+			return nil, sdk.ErrorAtKey("key.fields", err)
 		}
 	}
 	h := fnv.New32a()
@@ -150,30 +149,6 @@ func compile(cfg sdk.Config) (*plan, error) {
 	p.print = h.Sum32()
 	return p, nil
 }
-
-// validate reports config errors under the keys they concern.
-func validate(cfg sdk.Config) map[string][]string {
-	if len(sdk.Validate(&Config{}, cfg)) > 0 {
-		return nil // the runtime reports the spec's own problems
-	}
-	if _, err := compile(cfg); err != nil {
-		var ke *keyError
-		if errors.As(err, &ke) {
-			return map[string][]string{ke.key: {ke.err.Error()}}
-		}
-		return map[string][]string{"": {err.Error()}}
-	}
-	return nil
-}
-
-type keyError struct {
-	key string
-	err error
-}
-
-func keyErr(key string, err error) error { return &keyError{key: key, err: err} }
-func (e *keyError) Error() string        { return e.key + ": " + e.err.Error() }
-func (e *keyError) Unwrap() error        { return e.err }
 
 var (
 	_ sdk.Stateful = (*Operator)(nil)

@@ -501,24 +501,24 @@ func TestConfigErrorsNameTheirKey(t *testing.T) {
 	for want, kv := range cases {
 		cfg := maps.Clone(base)
 		cfg[kv[0]] = kv[1]
-		if got := validate(cfg); len(got[want]) == 0 {
+		if got := Plugin.ValidateConfig(cfg); len(got[want]) == 0 {
 			t.Errorf("%s=%s: problems %v, want one under %s", kv[0], kv[1], got, want)
 		}
 	}
 	withDay := maps.Clone(base)
 	withDay["time.fields"] = "day=cc_id:yyyy-MM-dd"
 	withDay["key.fields"] = "day"
-	if got := validate(withDay); len(got["key.fields"]) == 0 {
+	if got := Plugin.ValidateConfig(withDay); len(got["key.fields"]) == 0 {
 		t.Errorf("a time field as key: problems %v, want one under key.fields", got)
 	}
 	withDay["key.fields"], withDay["output.key.fields"] = "id", "day,cc_id"
-	if got := validate(withDay); got != nil {
+	if got := Plugin.ValidateConfig(withDay); got != nil {
 		t.Errorf("a time field in the output key: problems %v", got)
 	}
-	if got := validate(map[string]string{"fields": "id"}); got != nil {
+	if got := Plugin.ValidateConfig(map[string]string{"fields": "id"}); got != nil {
 		t.Errorf("a config the spec refuses (no topic): %v, want nil (the runtime reports it)", got)
 	}
-	if got := validate(base); got != nil {
+	if got := Plugin.ValidateConfig(base); got != nil {
 		t.Errorf("a valid config has problems %v", got)
 	}
 	if err := Plugin.Check(); err != nil {

@@ -73,12 +73,12 @@ func (t *Chain) build(cfg sdk.Config) error {
 	t.steps, t.aliases, t.types = nil, nil, nil
 	for _, alias := range t.cfg.Transforms {
 		if slices.Contains(t.aliases, alias) {
-			return &keyError{key: "transforms", err: fmt.Errorf("alias %q is listed twice", alias)}
+			return &sdk.KeyError{Key: "transforms", Err: fmt.Errorf("alias %q is listed twice", alias)}
 		}
 		typ, sub := stepConfig(cfg, alias)
 		kind, ok := stepTypes[typ]
 		if !ok {
-			return &keyError{key: "transforms." + alias + ".type", err: fmt.Errorf("unknown step type %q (one of %s)", typ, strings.Join(stepTypeNames(), ", "))}
+			return &sdk.KeyError{Key: "transforms." + alias + ".type", Err: fmt.Errorf("unknown step type %q (one of %s)", typ, strings.Join(stepTypeNames(), ", "))}
 		}
 		if err := checkKeys(typ, kind, sub); err != nil {
 			return prefixed("transforms."+alias+".", err)
@@ -92,7 +92,7 @@ func (t *Chain) build(cfg sdk.Config) error {
 		t.types = append(t.types, typ)
 	}
 	if strings.TrimSpace(t.cfg.Topic) == "" && !slices.Contains(t.types, "route") {
-		return &keyError{key: "topic", err: errors.New("required unless a route step names every record's topic")}
+		return &sdk.KeyError{Key: "topic", Err: errors.New("required unless a route step names every record's topic")}
 	}
 	t.cur.maxDepth = t.cfg.MaxDepth
 	return nil
@@ -111,7 +111,7 @@ func checkKeys(typ string, kind stepType, cfg sdk.Config) error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(cfg)) {
 		if !known[k] && !(typ == "classify" && strings.HasPrefix(k, "rule.")) {
-			return &keyError{key: k, err: fmt.Errorf("a %s step has no such key (its keys: %s)", typ, strings.Join(slices.Sorted(maps.Keys(known)), ", "))}
+			return &sdk.KeyError{Key: k, Err: fmt.Errorf("a %s step has no such key (its keys: %s)", typ, strings.Join(slices.Sorted(maps.Keys(known)), ", "))}
 		}
 	}
 	return nil
@@ -209,9 +209,9 @@ func validate(cfg sdk.Config) map[string][]string {
 		}
 		return verr.Fields
 	}
-	var kerr *keyError
+	var kerr *sdk.KeyError
 	if errors.As(err, &kerr) {
-		return map[string][]string{kerr.key: {kerr.err.Error()}}
+		return map[string][]string{kerr.Key: {kerr.Err.Error()}}
 	}
 	return map[string][]string{"transforms": {err.Error()}}
 }
@@ -225,15 +225,6 @@ func hasPrefixedKey(fields map[string][]string) bool {
 	return false
 }
 
-// keyError places an error on one config key.
-type keyError struct {
-	key string
-	err error
-}
-
-func (e *keyError) Error() string { return e.key + ": " + e.err.Error() }
-func (e *keyError) Unwrap() error { return e.err }
-
 // prefixed puts a step's config errors under the step's full keys.
 func prefixed(prefix string, err error) error {
 	var verr *sdk.ValidationError
@@ -244,9 +235,9 @@ func prefixed(prefix string, err error) error {
 		}
 		return &sdk.ValidationError{Fields: fields}
 	}
-	var kerr *keyError
+	var kerr *sdk.KeyError
 	if errors.As(err, &kerr) {
-		return &keyError{key: prefix + kerr.key, err: kerr.err}
+		return &sdk.KeyError{Key: prefix + kerr.Key, Err: kerr.Err}
 	}
-	return &keyError{key: strings.TrimSuffix(prefix, "."), err: err}
+	return &sdk.KeyError{Key: strings.TrimSuffix(prefix, "."), Err: err}
 }

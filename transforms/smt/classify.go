@@ -43,25 +43,25 @@ func buildClassify(cfg sdk.Config, _ Config) (step, error) {
 		return nil, err
 	}
 	if c.Unmatched == "route" && strings.TrimSpace(c.UnmatchedTopic) == "" {
-		return nil, &keyError{key: "unmatched.topic", err: errors.New("required when unmatched=route")}
+		return nil, &sdk.KeyError{Key: "unmatched.topic", Err: errors.New("required when unmatched=route")}
 	}
 	s := &classifyStep{field: c.Field, unmatched: c.Unmatched, topic: strings.TrimSpace(c.UnmatchedTopic), fieldIndex: -1}
 	listed := map[string]bool{}
 	for _, event := range c.Rules {
 		if event == "unmatched" {
-			return nil, &keyError{key: "rules", err: errors.New("unmatched is the name the step counts misses under; give the event another name")}
+			return nil, &sdk.KeyError{Key: "rules", Err: errors.New("unmatched is the name the step counts misses under; give the event another name")}
 		}
 		if listed[event] {
-			return nil, &keyError{key: "rules", err: fmt.Errorf("event %s is listed twice", event)}
+			return nil, &sdk.KeyError{Key: "rules", Err: fmt.Errorf("event %s is listed twice", event)}
 		}
 		listed[event] = true
 		src, ok := cfg["rule."+event]
 		if !ok || strings.TrimSpace(src) == "" {
-			return nil, &keyError{key: "rule." + event, err: errors.New("every event in rules needs a condition")}
+			return nil, &sdk.KeyError{Key: "rule." + event, Err: errors.New("every event in rules needs a condition")}
 		}
 		cond, err := expr.Parse(src)
 		if err != nil {
-			return nil, &keyError{key: "rule." + event, err: err}
+			return nil, &sdk.KeyError{Key: "rule." + event, Err: err}
 		}
 		s.rules = append(s.rules, rule{event: event, cond: cond})
 	}
@@ -75,7 +75,7 @@ func buildClassify(cfg sdk.Config, _ Config) (step, error) {
 	}
 	for k := range cfg {
 		if event, ok := strings.CutPrefix(k, "rule."); ok && !listed[event] {
-			return nil, &keyError{key: k, err: fmt.Errorf("event %s is not in rules, so this rule would never be tried", event)}
+			return nil, &sdk.KeyError{Key: k, Err: fmt.Errorf("event %s is not in rules, so this rule would never be tried", event)}
 		}
 	}
 	return s, nil

@@ -28,13 +28,13 @@ func buildExtract(cfg sdk.Config, chain Config) (step, error) {
 	for _, item := range c.Fields {
 		spec, err := extract.ParseSpec(item)
 		if err != nil {
-			return nil, &keyError{key: "fields", err: err}
+			return nil, &sdk.KeyError{Key: "fields", Err: err}
 		}
 		specs = append(specs, spec)
 	}
 	ex, err := extract.Compile(specs, extract.Options{MaxDepth: chain.MaxDepth})
 	if err != nil {
-		return nil, &keyError{key: "fields", err: err}
+		return nil, &sdk.KeyError{Key: "fields", Err: err}
 	}
 	return &extractStep{ex: ex, merge: c.Mode == "merge"}, nil
 }

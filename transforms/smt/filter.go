@@ -25,7 +25,7 @@ func buildFilter(cfg sdk.Config, _ Config) (step, error) {
 	}
 	cond, err := expr.Parse(c.Condition)
 	if err != nil {
-		return nil, &keyError{key: "condition", err: err}
+		return nil, &sdk.KeyError{Key: "condition", Err: err}
 	}
 	return &filterStep{cond: cond, keep: c.Action == "keep"}, nil
 }

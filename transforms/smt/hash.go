@@ -39,7 +39,7 @@ func buildHash(cfg sdk.Config, _ Config) (step, error) {
 	}
 	c.ToField = strings.TrimSpace(c.ToField)
 	if !c.ToKey && c.ToField == "" {
-		return nil, &keyError{key: "to.field", err: errors.New("set to.key=true or to.field: the digest must go somewhere")}
+		return nil, &sdk.KeyError{Key: "to.field", Err: errors.New("set to.key=true or to.field: the digest must go somewhere")}
 	}
 	s := &hashStep{field: c.Field, toKey: c.ToKey, toField: c.ToField}
 	switch c.Algorithm {

@@ -29,11 +29,11 @@ func buildProject(cfg sdk.Config, _ Config) (step, error) {
 		return nil, err
 	}
 	if (len(c.Include) == 0) == (len(c.Exclude) == 0) {
-		return nil, &keyError{key: "include", err: errors.New("set include or exclude (one of them)")}
+		return nil, &sdk.KeyError{Key: "include", Err: errors.New("set include or exclude (one of them)")}
 	}
 	for i, name := range c.Include {
 		if slices.Contains(c.Include[:i], name) {
-			return nil, &keyError{key: "include", err: fmt.Errorf("%s is listed twice", name)}
+			return nil, &sdk.KeyError{Key: "include", Err: fmt.Errorf("%s is listed twice", name)}
 		}
 	}
 	s := &projectStep{include: c.Include}
@@ -89,13 +89,13 @@ func buildRename(cfg sdk.Config, _ Config) (step, error) {
 		from, to, ok := strings.Cut(pair, ":")
 		from, to = strings.TrimSpace(from), strings.TrimSpace(to)
 		if !ok || from == "" || to == "" {
-			return nil, &keyError{key: "renames", err: fmt.Errorf("%q is not from:to", pair)}
+			return nil, &sdk.KeyError{Key: "renames", Err: fmt.Errorf("%q is not from:to", pair)}
 		}
 		s.from, s.to = append(s.from, from), append(s.to, to)
 	}
 	for i, to := range s.to {
 		if j := slices.Index(s.from, to); j >= 0 && j != i {
-			return nil, &keyError{key: "renames", err: fmt.Errorf("%s is renamed and also a new name: renames run one after another, so chains and swaps would lose a field", to)}
+			return nil, &sdk.KeyError{Key: "renames", Err: fmt.Errorf("%s is renamed and also a new name: renames run one after another, so chains and swaps would lose a field", to)}
 		}
 	}
 	return s, nil

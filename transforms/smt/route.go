@@ -35,16 +35,16 @@ func buildRoute(cfg sdk.Config, _ Config) (step, error) {
 	}
 	parts, err := parseTemplate(c.Topic)
 	if err != nil {
-		return nil, &keyError{key: "topic", err: err}
+		return nil, &sdk.KeyError{Key: "topic", Err: err}
 	}
 	for _, p := range parts {
 		if p.field == "" && !topicChars(p.text) {
-			return nil, &keyError{key: "topic", err: fmt.Errorf("%q cannot be part of a topic name (letters, digits, . _ -)", p.text)}
+			return nil, &sdk.KeyError{Key: "topic", Err: fmt.Errorf("%q cannot be part of a topic name (letters, digits, . _ -)", p.text)}
 		}
 	}
 	fallback := strings.TrimSpace(c.DefaultTopic)
 	if fallback != "" && !legalTopic(fallback) {
-		return nil, &keyError{key: "default.topic", err: fmt.Errorf("%q is not a legal topic name", fallback)}
+		return nil, &sdk.KeyError{Key: "default.topic", Err: fmt.Errorf("%q is not a legal topic name", fallback)}
 	}
 	return &routeStep{parts: parts, fallback: fallback}, nil
 }

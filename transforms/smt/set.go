@@ -29,7 +29,7 @@ func buildSet(cfg sdk.Config, _ Config) (step, error) {
 	}
 	assigns, err := expr.ParseAssignments(c.Fields)
 	if err != nil {
-		return nil, &keyError{key: "fields", err: err}
+		return nil, &sdk.KeyError{Key: "fields", Err: err}
 	}
 	s := &setStep{assigns: assigns, hints: make([]int, len(assigns))}
 	for i := range s.hints {

@@ -37,13 +37,13 @@ func buildTimestamp(cfg sdk.Config, _ Config) (step, error) {
 	}
 	s := &timestampStep{field: c.Field, keep: c.Missing == "keep", outField: strings.TrimSpace(c.OutputField), hint: -1, out2: -1}
 	if s.in, err = timefmt.Parse(c.Format); err != nil {
-		return nil, &keyError{key: "format", err: err}
+		return nil, &sdk.KeyError{Key: "format", Err: err}
 	}
 	if s.out, err = timefmt.Parse(c.OutputFormat); err != nil {
-		return nil, &keyError{key: "output.format", err: err}
+		return nil, &sdk.KeyError{Key: "output.format", Err: err}
 	}
 	if s.loc, err = time.LoadLocation(c.Timezone); err != nil {
-		return nil, &keyError{key: "timezone", err: err}
+		return nil, &sdk.KeyError{Key: "timezone", Err: err}
 	}
 	s.text = timefmt.NewWriter(s.out.Layout(), s.loc)
 	return s, nil

@@ -47,7 +47,7 @@ var Plugin = sdk.Plugin{
 	Summary:        "Event-time tumbling or hopping windows with a group-by aggregation, fired by the watermark, corrected for late records within the allowed lateness, exactly once through a changelog topic.",
 	Config:         &Config{},
 	NewTransform:   func() sdk.Transform { return &Operator{} },
-	ValidateConfig: validate,
+	ValidateConfig: sdk.ValidateWith(&Config{}, func(cfg sdk.Config) error { _, err := compile(cfg); return err }),
 }
 
 // plan is a config compiled once per task.
@@ -79,26 +79,26 @@ func compile(cfg sdk.Config) (*plan, error) {
 	for _, item := range c.Fields {
 		spec, err := extract.ParseSpec(item)
 		if err != nil {
-			return nil, keyErr("fields", err)
+			return nil, sdk.ErrorAtKey("fields", err)
 		}
 		if names[spec.Name] {
-			return nil, keyErr("fields", fmt.Errorf("field %s is named twice", spec.Name))
+			return nil, sdk.ErrorAtKey("fields", fmt.Errorf("field %s is named twice", spec.Name))
 		}
 		names[spec.Name] = true
 		specs = append(specs, spec)
 	}
 	if p.ex, err = extract.Compile(specs, extract.Options{MaxDepth: c.MaxDepth}); err != nil {
-		return nil, keyErr("fields", err)
+		return nil, sdk.ErrorAtKey("fields", err)
 	}
 	known := func(key, name string) error {
 		if !names[name] {
-			return keyErr(key, fmt.Errorf("%s is not one of fields", name))
+			return sdk.ErrorAtKey(key, fmt.Errorf("%s is not one of fields", name))
 		}
 		return nil
 	}
 	taken := map[string]bool{c.StartField: true, c.EndField: true}
 	if c.StartField == c.EndField {
-		return nil, keyErr("window.end.field", errors.New("window start and end need different fields"))
+		return nil, sdk.ErrorAtKey("window.end.field", errors.New("window start and end need different fields"))
 	}
 	for _, g := range c.GroupBy {
 		g = strings.TrimSpace(g)
@@ -106,14 +106,14 @@ func compile(cfg sdk.Config) (*plan, error) {
 			return nil, err
 		}
 		if taken[g] {
-			return nil, keyErr("group.by", fmt.Errorf("%s is named twice among group.by and the window fields", g))
+			return nil, sdk.ErrorAtKey("group.by", fmt.Errorf("%s is named twice among group.by and the window fields", g))
 		}
 		taken[g] = true
 		p.groupBy = append(p.groupBy, g)
 	}
 	aggs, err := agg.ParseSpecs(c.Aggregates)
 	if err != nil {
-		return nil, keyErr("aggregates", err)
+		return nil, sdk.ErrorAtKey("aggregates", err)
 	}
 	for _, a := range aggs {
 		if a.Field != "" {
@@ -122,19 +122,19 @@ func compile(cfg sdk.Config) (*plan, error) {
 			}
 		}
 		if taken[a.Out] {
-			return nil, keyErr("aggregates", fmt.Errorf("output %s is taken by a group or window field", a.Out))
+			return nil, sdk.ErrorAtKey("aggregates", fmt.Errorf("output %s is taken by a group or window field", a.Out))
 		}
 		taken[a.Out] = true
 	}
 	if c.EmitField != "" && taken[c.EmitField] {
-		return nil, keyErr("emit.time.field", fmt.Errorf("%s is taken by another output field", c.EmitField))
+		return nil, sdk.ErrorAtKey("emit.time.field", fmt.Errorf("%s is taken by another output field", c.EmitField))
 	}
 	if p.set, err = agg.NewSet(aggs); err != nil {
-		return nil, keyErr("aggregates", err)
+		return nil, sdk.ErrorAtKey("aggregates", err)
 	}
 	if strings.TrimSpace(c.Where) != "" {
 		if p.where, err = expr.Parse(c.Where); err != nil {
-			return nil, keyErr("where", err)
+			return nil, sdk.ErrorAtKey("where", err)
 		}
 		for _, f := range p.where.Fields() {
 			if err := known("where", f); err != nil {
@@ -148,7 +148,7 @@ func compile(cfg sdk.Config) (*plan, error) {
 		}
 	}
 	if p.windows, err = stream.NewWindows(p.size, c.Slide.Milliseconds()); err != nil {
-		return nil, keyErr("window.slide.ms", err)
+		return nil, sdk.ErrorAtKey("window.slide.ms", err)
 	}
 	types := map[string]string{}
 	for _, spec := range specs {
@@ -164,40 +164,16 @@ func compile(cfg sdk.Config) (*plan, error) {
 	}
 	p.schema = schema.String()
 	if p.timeIn, err = timefmt.Parse(c.TimeFormat); err != nil {
-		return nil, keyErr("time.format", err)
+		return nil, sdk.ErrorAtKey("time.format", err)
 	}
 	if p.timeOut, err = timefmt.Parse(c.OutFormat); err != nil {
-		return nil, keyErr("output.time.format", err)
+		return nil, sdk.ErrorAtKey("output.time.format", err)
 	}
 	if p.loc, err = time.LoadLocation(c.TimeZone); err != nil {
-		return nil, keyErr("time.zone", err)
+		return nil, sdk.ErrorAtKey("time.zone", err)
 	}
 	return p, nil
 }
-
-// validate reports config errors under the keys they concern.
-func validate(cfg sdk.Config) map[string][]string {
-	if len(sdk.Validate(&Config{}, cfg)) > 0 {
-		return nil // the runtime reports the spec's own problems
-	}
-	if _, err := compile(cfg); err != nil {
-		var ke *keyError
-		if errors.As(err, &ke) {
-			return map[string][]string{ke.key: {ke.err.Error()}}
-		}
-		return map[string][]string{"": {err.Error()}}
-	}
-	return nil
-}
-
-type keyError struct {
-	key string
-	err error
-}
-
-func keyErr(key string, err error) error { return &keyError{key: key, err: err} }
-func (e *keyError) Error() string        { return e.key + ": " + e.err.Error() }
-func (e *keyError) Unwrap() error        { return e.err }
 
 var _ sdk.Stateful = (*Operator)(nil)
 

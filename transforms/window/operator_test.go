@@ -307,12 +307,12 @@ func TestConfigErrorsNameTheirKey(t *testing.T) {
 	for want, kv := range cases {
 		cfg := maps.Clone(base)
 		cfg[kv[0]] = kv[1]
-		got := validate(cfg)
+		got := Plugin.ValidateConfig(cfg)
 		if len(got[want]) == 0 {
 			t.Errorf("%s=%s: problems %v, want one under %s", kv[0], kv[1], got, want)
 		}
 	}
-	if got := validate(base); got != nil {
+	if got := Plugin.ValidateConfig(base); got != nil {
 		t.Errorf("a valid config has problems %v", got)
 	}
 }
