@@ -56,17 +56,16 @@ func (x *transformTask) run(ctx context.Context) error {
 	if x.common.DLQTopic != "" {
 		x.dlq.produce = x.produce
 	}
-	tr := x.plugin.NewTransform()
-	x.tr = tr
-	if err := tr.Open(ctx, x.config); err != nil {
+	x.tr = x.plugin.NewTransform()
+	if err := x.tr.Open(ctx, x.config); err != nil {
 		return fail(fmt.Errorf("open transform: %w", err))
 	}
 	defer func() {
-		if err := tr.Close(); err != nil {
+		if err := x.tr.Close(); err != nil {
 			x.log.Warn("close transform", "err", err)
 		}
 	}()
-	stateful, _ := tr.(sdk.Stateful)
+	stateful, _ := x.tr.(sdk.Stateful)
 	var placement *staticPlacement
 	if stateful != nil {
 		if x.state, placement, err = x.openState(ctx, stateful); err != nil {
@@ -109,7 +108,7 @@ func (x *transformTask) run(ctx context.Context) error {
 		}
 		start := time.Now()
 		x.metrics.In.Add(float64(len(batch)))
-		if err := x.processBatch(ctx, tr, batch); err != nil {
+		if err := x.processBatch(ctx, batch); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -127,8 +126,8 @@ func (x *transformTask) produce(m *ckafka.Message) error {
 }
 
 // processBatch runs one batch through the transform in one transaction.
-func (x *transformTask) processBatch(ctx context.Context, tr sdk.Transform, batch []sdk.Record) error {
-	return x.transact(ctx, batch, func(good []sdk.Record) ([]sdk.Record, error) { return x.process(ctx, tr, good) })
+func (x *transformTask) processBatch(ctx context.Context, batch []sdk.Record) error {
+	return x.transact(ctx, batch, func(good []sdk.Record) ([]sdk.Record, error) { return x.process(ctx, good) })
 }
 
 // transact runs one transaction: outputs, dead letters, state changes and
@@ -207,9 +206,9 @@ func (x *transformTask) transact(ctx context.Context, batch []sdk.Record, run fu
 // transform is run once, never again with the same records, since its state
 // has already seen them: it rejects a record with Record.Fault, and any error
 // fails the task, whose restart restores the state of the last commit.
-func (x *transformTask) process(ctx context.Context, tr sdk.Transform, recs []sdk.Record) ([]sdk.Record, error) {
+func (x *transformTask) process(ctx context.Context, recs []sdk.Record) ([]sdk.Record, error) {
 	if x.state != nil {
-		out, err := tr.Process(ctx, recs)
+		out, err := x.tr.Process(ctx, recs)
 		if err != nil {
 			x.metrics.Error(StageTransformation)
 			return nil, fail(fmt.Errorf("transform: %w", err))
@@ -219,7 +218,7 @@ func (x *transformTask) process(ctx context.Context, tr sdk.Transform, recs []sd
 	for {
 		var out []sdk.Record
 		err := x.retry.do(ctx, func() (err error) {
-			out, err = tr.Process(ctx, recs)
+			out, err = x.tr.Process(ctx, recs)
 			return err
 		})
 		var bad *sdk.RecordError
