@@ -18,6 +18,7 @@ export MARIADB_PORT=${MARIADB_PORT:-3307} PG_PORT=${PG_PORT:-5433}
 export TRIBUTARY_URL="http://$rest" DEMO_DIR="$data/demo" BACKUP_DIR="$data/backup"
 export SERVING_URL="postgres://tributary:tributary@127.0.0.1:$PG_PORT/tributary?sslmode=disable"
 export RDS_URL="tributary:tributary@tcp(127.0.0.1:$MARIADB_PORT)/results"
+export MYSQL_HOST=127.0.0.1 MYSQL_PORT=$MARIADB_PORT MYSQL_USER=tributary MYSQL_PASSWORD=tributary
 sql() { mariadb --no-defaults -h127.0.0.1 -P"$MARIADB_PORT" -utributary -ptributary "$@"; }
 
 setsid ./bin/tributary local mariadb --dir "$data/mariadb" --port "$MARIADB_PORT" --init deployments/local/school.sql &
@@ -96,6 +97,11 @@ done
     sql school -e "INSERT INTO registrations (student_id, channel, level) VALUES (FLOOR(RAND()*10000), ELT(1+FLOOR(RAND()*3), 'app', 'web', 'partner'), 1+FLOOR(RAND()*3));
       INSERT INTO orders (student_id, amount, status) VALUES (FLOOR(RAND()*10000), ROUND(RAND()*500, 2), 1);
       UPDATE orders SET status = status + 2 WHERE status < 4 ORDER BY id LIMIT 1;" >/dev/null 2>&1 || true
+    # Course-pack orders of the consultants (job 7): created, confirmed
+    # (1 → 3), some refunded (3 → 4), which takes them out of the count.
+    sql crm -e "INSERT INTO data_pack_order_info (cc_id, student_id, status) VALUES (1+FLOOR(RAND()*8), FLOOR(RAND()*10000), 1);
+      UPDATE data_pack_order_info SET status = 3, confirm_date_time = NOW(3) WHERE status = 1 ORDER BY id LIMIT 1;
+      UPDATE data_pack_order_info SET status = 4 WHERE status = 3 AND RAND() < 0.2 ORDER BY id LIMIT 1;" >/dev/null 2>&1 || true
     # The app posts classroom signals and QoS reports to the collector.
     # Signals in the seed's shape (every value a string), one of the seven
     # classified operations; the signal ETL (deployments/pipelines/edu)
@@ -127,6 +133,7 @@ Tributary is running (Ctrl-C stops it; 'make run' again resumes).
   dictionary   psql "$SERVING_URL" -c 'SELECT * FROM channel_name_dictionary'   (rowkey = md5(id))
   job 3        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM timeline_signal_analysis ORDER BY start_time DESC LIMIT 10'
   job 5        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM user_av_record ORDER BY start_time DESC LIMIT 10'
+  job 7        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM staff_index ORDER BY attribution_time DESC, cc_id'
   post one     curl -d '[{"type":"signal","data":{}}]' http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events   (→ ods.classroom_signal)
   MariaDB      mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary school
   serving      psql "$SERVING_URL" -c 'SELECT * FROM school_orders ORDER BY id DESC LIMIT 5'

@@ -19,7 +19,7 @@ import (
 
 // Config is the aggregate connector's config.
 type Config struct {
-	Topic      string   `json:"topic" validate:"required" doc:"Output topic of the results: one upsert per changed group and batch, keyed by the JSON array of the group values; a tombstone when a group is left with no rows." importance:"high" group:"Aggregate"`
+	Topic      string   `json:"topic" validate:"required" doc:"Output topic of the results: one upsert per changed group and batch, keyed by the JSON array of the group values; a group left with no rows is deleted as Debezium deletes a row: {\"op\":\"d\",\"before\":group values and constants,\"after\":null}, then a tombstone of its key." importance:"high" group:"Aggregate"`
 	Fields     []string `json:"fields" validate:"required,min=1" doc:"What to read from each row, as the extract step's name=path:type list (cc_id:long,confirm_date_time,status:long). Paths are read from a plain row, or from each of a change record's before and after." importance:"high" group:"Aggregate"`
 	TimeFields []string `json:"time.fields" doc:"Fields computed from time fields, out=field:pattern, as SQL's date_format: attribution_time=confirm_date_time:yyyy-MM-dd reads confirm_date_time by time.format and writes its day. Null when the field is null. group.by, where and aggregates may name them." group:"Aggregate"`
 	Where      string   `json:"where" doc:"Only rows meeting this condition (the filter step's language) are in a group: a before that does not meet it is not retracted, an after that does not is not added, as SQL's WHERE over a retracting view. Rows left out are counted as filtered." group:"Aggregate"`

@@ -39,9 +39,13 @@
 //     batch, once for each group whose result changed, keyed by the JSON
 //     array of the group values (an upsert of the sink's primary key), not
 //     once per input record: an order moving 1 → 3 → 4 in one batch costs
-//     the sink nothing. A group left with no rows is emitted as a tombstone
-//     and dropped from the state, so deleted results disappear from the
-//     sink.
+//     the sink nothing. A group left with no rows is dropped from the
+//     state and deleted downstream as Debezium deletes a row: a change
+//     event {"op":"d","before":…,"after":null} whose before holds the group
+//     values and constants (the result table's primary key, so a sink
+//     keyed by the record's value finds the row), then a tombstone of the
+//     key (so the topic compacts, and sinks keyed by the record's key
+//     delete too).
 //   - Co-partitioning. State is per input partition index. The input must
 //     be partitioned by group, which latest does by keying its output by
 //     output.key.fields (and splitting an update that changes them into a

@@ -47,5 +47,6 @@ func Example() {
 	// Output:
 	// ["2024-01-15",7] {"attribution_time":"2024-01-15","cc_id":7,"type":1,"cc_index":2}
 	// ["2024-01-15",7] {"attribution_time":"2024-01-15","cc_id":7,"type":1,"cc_index":1}
+	// ["2024-01-15",7] {"op":"d","before":{"attribution_time":"2024-01-15","cc_id":7,"type":1},"after":null}
 	// ["2024-01-15",7] <tombstone>
 }

@@ -294,8 +294,8 @@ func (o *Operator) touch(g *group, r *sdk.Record, fresh bool) {
 	o.touched = append(o.touched, g)
 }
 
-// flush emits each group the batch changed: its new results, or a
-// tombstone when it has no rows left; a group whose results came out as
+// flush emits each group the batch changed: its new results, or its
+// deletion when it has no rows left; a group whose results came out as
 // they were emits nothing.
 func (o *Operator) flush(now time.Time) {
 	for _, g := range o.touched {
@@ -328,7 +328,7 @@ func (o *Operator) flushGroup(g *group, now time.Time) {
 	o.emitted++
 }
 
-// emit appends the result of a group, or its tombstone when res is nil.
+// emit appends the result of a group, or its deletion when res is nil.
 func (o *Operator) emit(g *group, res *value.Row, now time.Time) {
 	row := &o.outRow
 	row.Reset()
@@ -351,18 +351,31 @@ func (o *Operator) emit(g *group, res *value.Row, now time.Time) {
 	}
 	o.arena = append(o.arena, ']')
 	valStart := len(o.arena)
-	var val []byte
-	if res != nil {
-		row.Fields = append(row.Fields, o.p.constants...)
-		row.Fields = append(row.Fields, res.Fields...)
-		if o.p.cfg.EmitField != "" {
-			row.Append(o.p.cfg.EmitField, o.p.timeOut.Value(now, o.emitFmt))
-		}
+	row.Fields = append(row.Fields, o.p.constants...)
+	if res == nil {
+		// A group left empty is deleted as Debezium deletes a row: a
+		// change event whose before names the row (its group values and
+		// constants, the primary key of the result table), which a sink
+		// keyed by the record's value can delete, then a tombstone of the
+		// key, which compacts the topic and serves sinks keyed by the
+		// record's key.
+		o.arena = append(o.arena, `{"op":"d","before":`...)
 		o.arena = row.AppendJSON(o.arena)
-		val = o.arena[valStart:len(o.arena):len(o.arena)]
+		o.arena = append(o.arena, `,"after":null}`...)
+		end := len(o.arena)
+		o.out = append(o.out,
+			sdk.Record{Key: o.arena[keyStart:valStart:valStart], Value: o.arena[valStart:end:end], Timestamp: g.at},
+			sdk.Record{Key: o.arena[keyStart:valStart:valStart], Timestamp: g.at})
+		return
 	}
+	row.Fields = append(row.Fields, res.Fields...)
+	if o.p.cfg.EmitField != "" {
+		row.Append(o.p.cfg.EmitField, o.p.timeOut.Value(now, o.emitFmt))
+	}
+	o.arena = row.AppendJSON(o.arena)
+	end := len(o.arena)
 	// The arena may have moved while growing: slice it only now.
-	o.out = append(o.out, sdk.Record{Key: o.arena[keyStart:valStart:valStart], Value: val, Timestamp: g.at})
+	o.out = append(o.out, sdk.Record{Key: o.arena[keyStart:valStart:valStart], Value: o.arena[valStart:end:end], Timestamp: g.at})
 }
 
 // groupText writes group values for a message: their JSON array.

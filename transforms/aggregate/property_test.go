@@ -230,6 +230,9 @@ func TestCrashAndReplayGivesTheUninterruptedResults(t *testing.T) {
 			got := crashy.batch(recs[i:end], commit)
 			keys := map[string]bool{}
 			for _, r := range got {
+				if r.Value == nil { // the tombstone after a group's deletion
+					continue
+				}
 				if keys[string(r.Key)] {
 					t.Fatalf("seed %d: group %s emitted twice in a batch", seed, r.Key)
 				}

@@ -11,29 +11,19 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/tributarydata/tributary/api/ctl"
 	"github.com/tributarydata/tributary/plugins/sdk"
+	"github.com/tributarydata/tributary/test/edu"
 	"github.com/tributarydata/tributary/transforms/smt"
 )
 
 // pipelineConfig reads a connector's config from a warehouse pipeline file.
 func pipelineConfig(t testing.TB, file, name string, plugin sdk.Plugin) map[string]string {
 	t.Helper()
-	env := func(string) (string, bool) { return "x", true }
-	conns, err := ctl.LoadConnectors(filepath.Join("..", "..", "deployments", "pipelines", "edu", file), env)
+	cfg, err := edu.PipelineConfig(file, name, plugin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range conns {
-		if c.Name == name {
-			if problems := plugin.Problems(sdk.Config(c.Config)); len(problems) > 0 {
-				t.Fatalf("%s is invalid: %v", name, problems)
-			}
-			return c.Config
-		}
-	}
-	t.Fatalf("no connector %s in %s", name, file)
-	return nil
+	return cfg
 }
 
 type goldenWant struct {
