@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/tributarydata/tributary/plugins/sdk"
-	"github.com/tributarydata/tributary/transforms/latest"
 	"github.com/tributarydata/tributary/test/edu"
+	"github.com/tributarydata/tributary/transforms/latest"
 )
 
 // TestCCDailyGolden runs job 7 as deployments/pipelines/edu/cc-daily.json
