@@ -109,9 +109,12 @@ done
     now=$(date +%s%3N)
     read -r ttype action sub <<<"${signal_kinds[RANDOM % ${#signal_kinds[@]}]}"
     target=pic; [ "$action" = match ] && target=match
+    # Recorded courses: students play PPT pages, one in ten reports a
+    # finished course (job 4 measures the time from the first page).
+    qos_event=PPT_PLAY; [ $((RANDOM % 10)) = 0 ] && qos_event=PPT_SUCCESS
     curl -s -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary \
       "{\"type\":\"signal\",\"createTime\":\"$(date '+%F %T')\",\"data\":{\"userid\":\"$RANDOM\",\"roomid\":\"42\",\"timestamp\":\"$now\",\"role\":\"2\",\"msgid\":\"305\",\"msg\":{\"msgtype\":\"116\",\"msg_data\":{\"target_id\":\"$target\",\"target_type\":\"$ttype\",\"action\":\"$action\",\"sub_action\":\"$sub\",\"page_index\":\"1\"}}}}
-{\"type\":\"qos\",\"userId\":$RANDOM,\"classroomId\":42,\"extra\":{\"data_time\":$now,\"agora_audioState\":{\"lost\":$((RANDOM % 5))}}}
+{\"type\":\"qos\",\"classroom_id\":\"rec-$((RANDOM % 3))\",\"user_type\":\"student\",\"user_id\":$((RANDOM % 20)),\"event_time\":$now,\"sub_event\":\"$qos_event\",\"extra\":{\"data_time\":\"$now\",\"msg\":{\"pptIndex\":$((RANDOM % 30))}}}
 {\"type\":\"agora\",\"user_id\":$((RANDOM % 20)),\"agora_channel_id\":42,\"classroom_id\":\"c42\",\"user_type\":\"student\",\"event\":\"LIVE\",\"messageCreateTime\":$now,\"agora_audioState\":{\"lost\":$((RANDOM % 5)),\"uid\":7},\"agora_videoState\":{\"fr\":$((15 + RANDOM % 15)),\"uid\":8}}" \
       "http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events" || true
   done

@@ -214,7 +214,14 @@ func (s *server) Open(ctx context.Context, req *pluginrpc.OpenRequest) (*pluginr
 			s.sink = p.NewSink()
 			return s.sink.Open(ctx, cfg)
 		default:
-			s.transform = p.NewTransform()
+			tr := p.NewTransform()
+			if _, ok := tr.(Stateful); ok {
+				// Its state would live in this process only: no changelog,
+				// no restore, lost at every restart while the task ran on
+				// as if nothing happened.
+				return fmt.Errorf("%s keeps state (sdk.Stateful), and stateful transforms run in-process only, where the worker logs their state to a changelog topic and restores it: build it into the worker instead of serving it from a plugin binary", p.Class)
+			}
+			s.transform = tr
 			return s.transform.Open(ctx, cfg)
 		}
 	})

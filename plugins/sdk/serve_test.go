@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,3 +76,45 @@ func TestServeRefusesDuplicateClasses(t *testing.T) {
 		t.Error("a binary without plugins was served")
 	}
 }
+
+// statefulTransform keeps state: out of process it would lose it silently.
+type statefulTransform struct{ openCounter }
+
+func (statefulTransform) Assign([]TopicPartition) error                     { return nil }
+func (statefulTransform) Restore(int32, []byte, []byte) error               { return nil }
+func (statefulTransform) Changes() []StateChange                            { return nil }
+func (statefulTransform) Tick(context.Context, time.Time) ([]Record, error) { return nil, nil }
+
+func TestServeRefusesAStatefulTransform(t *testing.T) {
+	opened := false
+	plain := Plugin{Class: "plain", Type: TypeTransform, Config: &struct{}{}, NewTransform: func() Transform {
+		return &openCounter{opened: &opened}
+	}}
+	keeps := Plugin{Class: "keeps", Type: TypeTransform, Config: &struct{}{}, NewTransform: func() Transform { return &statefulTransform{openCounter{opened: new(bool)}} }}
+	open := func(class string) *pluginrpc.Status {
+		s, err := newServer([]Plugin{plain, keeps})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.Open(context.Background(), &pluginrpc.OpenRequest{Class: class})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := open("keeps"); st.Err == nil || !strings.Contains(st.Err.Message, "in-process only") {
+		t.Errorf("a stateful transform opened out of process: %+v", st.Err)
+	}
+	if st := open("plain"); st.Err != nil || !opened {
+		t.Errorf("a stateless transform: %+v, opened %v", st.Err, opened)
+	}
+}
+
+type openCounter struct {
+	UnimplementedTransform
+	opened *bool
+}
+
+func (o *openCounter) Open(context.Context, Config) error { *o.opened = true; return nil }
+
+func (o *openCounter) Process(_ context.Context, recs []Record) ([]Record, error) { return recs, nil }
