@@ -99,10 +99,8 @@ func (x *transformTask) openState(ctx context.Context, st sdk.Stateful) (*stateL
 	if err := st.Assign(owned); err != nil {
 		return nil, nil, fail(fmt.Errorf("assign partitions to the transform: %w", err))
 	}
-	for _, p := range indexes {
-		if err := x.restore(ctx, topic, p, st); err != nil {
-			return nil, nil, err
-		}
+	if err := x.restore(ctx, topic, indexes, st); err != nil {
+		return nil, nil, err
 	}
 	return &stateLog{topic: topic, st: st}, &staticPlacement{parts: owned}, nil
 }
@@ -131,15 +129,22 @@ func (x *transformTask) waitForTopic(ctx context.Context, topic string) (int, er
 	}
 }
 
-// restore replays one changelog partition into the transform, reading only
-// committed transactions, up to the end the partition had when it started.
+// restore replays the changelog partitions of the task's input partitions
+// into the transform, reading only committed transactions, each up to the
+// end it had when the restore started, with one consumer for them all (and
+// the connector's consumer.override.* settings, which may be what it takes
+// to reach the cluster at all).
 // The task's own producer has fenced earlier incarnations of the same task;
 // a task of an earlier task count still running on another worker is not
 // fenced (see the issue notes: change tasks.max only with the connector
 // stopped).
-func (x *transformTask) restore(ctx context.Context, topic string, partition int32, st sdk.Stateful) error {
+func (x *transformTask) restore(ctx context.Context, topic string, partitions []int32, st sdk.Stateful) error {
 	start := time.Now()
-	c, err := ckafka.NewConsumer(x.w.cfg.Kafka.ConsumerMap(nil, kafka.Props{
+	overrides, err := kafka.Overrides(x.config, kafka.ConsumerOverridePrefix)
+	if err != nil {
+		return fail(err)
+	}
+	c, err := ckafka.NewConsumer(x.w.cfg.Kafka.ConsumerMap(overrides, kafka.Props{
 		"group.id":           GroupID(x.id.Connector) + "-restore",
 		"client.id":          fmt.Sprintf("connector-restore-%s-%d", x.id.Connector, x.id.Task),
 		"enable.auto.commit": "false",
@@ -150,42 +155,68 @@ func (x *transformTask) restore(ctx context.Context, topic string, partition int
 		return fail(fmt.Errorf("restore consumer: %w", err))
 	}
 	defer c.Close()
-	low, high, err := c.QueryWatermarkOffsets(topic, partition, 10000)
-	if err != nil {
-		return fail(fmt.Errorf("changelog %s[%d] offsets: %w", topic, partition, err))
+	ends := map[int32]int64{} // partitions still to read → their end
+	var assign []ckafka.TopicPartition
+	for _, p := range partitions {
+		low, high, err := c.QueryWatermarkOffsets(topic, p, 10000)
+		if err != nil {
+			return fail(fmt.Errorf("changelog %s[%d] offsets: %w", topic, p, err))
+		}
+		if high > low {
+			ends[p] = high
+			assign = append(assign, ckafka.TopicPartition{Topic: &topic, Partition: p, Offset: ckafka.OffsetBeginning})
+		}
 	}
-	if high <= low {
+	if len(ends) == 0 {
 		return nil
 	}
-	tp := ckafka.TopicPartition{Topic: &topic, Partition: partition, Offset: ckafka.OffsetBeginning}
-	if err := c.Assign([]ckafka.TopicPartition{tp}); err != nil {
-		return fail(fmt.Errorf("restore %s[%d]: %w", topic, partition, err))
+	if err := c.Assign(assign); err != nil {
+		return fail(fmt.Errorf("restore %s%v: %w", topic, partitions, err))
 	}
 	entries := 0
 	for ctx.Err() == nil {
 		switch e := c.Poll(100).(type) {
 		case *ckafka.Message:
+			p := e.TopicPartition.Partition
 			if e.TopicPartition.Error != nil {
-				return fail(fmt.Errorf("restore %s[%d]: %w", topic, partition, e.TopicPartition.Error))
+				return fail(fmt.Errorf("restore %s[%d]: %w", topic, p, e.TopicPartition.Error))
 			}
-			if err := st.Restore(partition, e.Key, e.Value); err != nil {
-				return fail(fmt.Errorf("restore %s[%d] at offset %d: %w", topic, partition, e.TopicPartition.Offset, err))
+			end, reading := ends[p]
+			if !reading || int64(e.TopicPartition.Offset) >= end {
+				continue // past the end the restore started with
+			}
+			if err := st.Restore(p, e.Key, e.Value); err != nil {
+				return fail(fmt.Errorf("restore %s[%d] at offset %d: %w", topic, p, e.TopicPartition.Offset, err))
 			}
 			entries++
-			if int64(e.TopicPartition.Offset)+1 >= high {
-				x.log.Info("state restored", "changelog", topic, "partition", partition, "entries", entries, "took", time.Since(start).Round(time.Millisecond))
-				return nil
+			if int64(e.TopicPartition.Offset)+1 >= end {
+				delete(ends, p)
+			}
+			if len(ends) > 0 {
+				continue
+			}
+		case nil:
+			// Aborted transactions and their markers end a partition
+			// without a message to read: the position tells.
+			var pending []ckafka.TopicPartition
+			for p := range ends {
+				pending = append(pending, ckafka.TopicPartition{Topic: &topic, Partition: p})
+			}
+			pos, err := c.Position(pending)
+			if err == nil {
+				for _, tp := range pos {
+					if tp.Offset >= 0 && int64(tp.Offset) >= ends[tp.Partition] {
+						delete(ends, tp.Partition)
+					}
+				}
 			}
 		case ckafka.Error:
 			if e.IsFatal() {
-				return fail(fmt.Errorf("restore %s[%d]: %w", topic, partition, e))
+				return fail(fmt.Errorf("restore %s%v: %w", topic, partitions, e))
 			}
 		}
-		// Aborted transactions and their markers end the partition without
-		// a message to read: the position tells.
-		pos, err := c.Position([]ckafka.TopicPartition{{Topic: &topic, Partition: partition}})
-		if err == nil && len(pos) == 1 && pos[0].Offset >= 0 && int64(pos[0].Offset) >= high {
-			x.log.Info("state restored", "changelog", topic, "partition", partition, "entries", entries, "took", time.Since(start).Round(time.Millisecond))
+		if len(ends) == 0 {
+			x.log.Info("state restored", "changelog", topic, "partitions", partitions, "entries", entries, "took", time.Since(start).Round(time.Millisecond))
 			return nil
 		}
 	}
