@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -159,7 +160,12 @@ func (m *MariaDB) QueryRoot(ctx context.Context, sql string) (string, error) {
 		return "", err
 	}
 	cmd := exec.CommandContext(ctx, client, "--no-defaults", "--protocol=socket", "--socket="+socketPath(m.Dir),
-		"-uroot", "--batch", "--skip-column-names", "-e", sql)
+		"--host=localhost", "-uroot", "--batch", "--skip-column-names", "-e", sql)
+	// The client reads MYSQL_HOST and friends from the environment, and
+	// MYSQL_HOST=127.0.0.1 (set for the CDC connectors' ${MYSQL_HOST})
+	// sends it over TCP to whatever server has the default port, socket
+	// option or not.
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "MYSQL_") })
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -29,6 +29,11 @@ func TestStartMariaDBKeepsDataAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Stop()
+	// make run exports MYSQL_HOST for the CDC connectors; the client must
+	// still talk to this server, not to whatever listens on the default
+	// port.
+	t.Setenv("MYSQL_HOST", "127.0.0.1")
+	t.Setenv("MYSQL_TCP_PORT", "1")
 	out, err := m.QueryRoot(ctx, "SELECT id FROM kept.t; SELECT @@binlog_format, @@binlog_row_image, @@binlog_row_metadata")
 	if err != nil {
 		t.Fatal(err)
