@@ -1,6 +1,7 @@
 package ctl_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"path/filepath"
@@ -236,6 +237,7 @@ func FuzzParseConnectors(f *testing.F) {
 		`[{"name":"a","config":{"k":1,"b":true}}]`,
 		`{"connectors":[{"name":"a","config":{"x":"${A:-b}"}}],"job":"x"}`,
 		`{"name":"a","config":{"name":"a","v":"$${X}"}}`,
+		`[{"name":"s","if_set":"A","config":{"c":"es"}},{"name":"s","if_unset":"A","config":{"c":"pg"}}]`,
 		`{}`, `[]`, `null`, `{"connectors":null}`, `{"name":"[hidden]","config":{"p":"[hidden]"}}`,
 	} {
 		f.Add([]byte(s))
@@ -257,7 +259,7 @@ func FuzzParseConnectors(f *testing.F) {
 			}
 			return
 		}
-		if len(conns) == 0 {
+		if len(conns) == 0 && !bytes.Contains(data, []byte(`"if_`)) {
 			t.Fatal("no connectors and no error")
 		}
 		seen := map[string]bool{}
@@ -300,5 +302,36 @@ func TestApplyLibraryRefusesMaskedValues(t *testing.T) {
 	res, err := ctl.Apply(context.Background(), c, conns, ctl.ApplyOptions{})
 	if err != nil || len(res) != 1 || res[0].Action != ctl.ActionCreated {
 		t.Fatalf("Apply = %+v, %v", res, err)
+	}
+}
+
+// TestConditionalConnectors: a job names one sink for a store that may be
+// absent and a fallback under the same name; the environment picks one.
+func TestConditionalConnectors(t *testing.T) {
+	file := []byte(`{"connectors": [
+		{"name": "job", "config": {"connector.class": "x"}},
+		{"name": "job-sink", "if_set": "ES_URL", "config": {"connector.class": "elasticsearch", "connection.url": "${ES_URL}"}},
+		{"name": "job-sink", "if_unset": "ES_URL", "config": {"connector.class": "hologres"}}]}`)
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"ES_URL": "http://es:9200"}, "elasticsearch"},
+		{map[string]string{"ES_URL": ""}, "hologres"}, // set but empty counts as unset
+		{nil, "hologres"},
+	} {
+		conns, err := ctl.ParseConnectors(file, "f.json", func(k string) (string, bool) { v, ok := c.env[k]; return v, ok })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(conns) != 2 || conns[1].Name != "job-sink" || conns[1].Config["connector.class"] != c.want {
+			t.Errorf("env %v: %+v, want the %s sink", c.env, conns, c.want)
+		}
+	}
+	for _, bad := range []string{`1`, `"not a name"`, `""`} {
+		_, err := ctl.ParseConnectors([]byte(`{"name":"a","if_set":`+bad+`,"config":{}}`), "f.json", nil)
+		if err == nil || !strings.Contains(err.Error(), "must name an environment variable") {
+			t.Errorf("if_set %s: %v", bad, err)
+		}
 	}
 }

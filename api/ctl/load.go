@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,7 +26,9 @@ const hiddenValue = "[hidden]"
 // LoadConnectors reads the connectors of path: a JSON file, or every *.json
 // file directly inside a directory (in name order; dot files are skipped).
 // A file holds one connector {"name","config"}, an array of them, or a bundle
-// {"connectors": [...]} (other keys of a bundle are ignored). Placeholders in
+// {"connectors": [...]} (other keys of a bundle are ignored). A connector
+// with "if_set": "VAR" is left out unless VAR is set and not empty, one with
+// "if_unset": "VAR" unless it is not (see skipped). Placeholders in
 // config string values are filled from env (see ExpandPlaceholders); numbers
 // and booleans are taken as written. Every problem of every file is reported,
 // each naming its file and connector; on error no connector is returned.
@@ -129,6 +132,9 @@ func ParseConnectors(data []byte, file string, env func(string) (string, bool)) 
 	)
 	for i, item := range items {
 		c, err := parseConnector(item, file, i, env)
+		if errors.Is(err, errSkipped) {
+			continue
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -156,6 +162,9 @@ func parseConnector(item any, file string, index int, env func(string) (string, 
 		return Connector{}, fmt.Errorf(`%s: connector #%d: "name" must be a non-empty string`, file, index+1)
 	}
 	where := fmt.Sprintf("%s: connector %q", file, name)
+	if skip, err := skipped(obj, where, env); err != nil || skip {
+		return Connector{}, cmp.Or(err, errSkipped)
+	}
 	rawCfg, ok := obj["config"].(map[string]any)
 	if !ok {
 		return Connector{}, fmt.Errorf(`%s: "config" must be an object`, where)
@@ -168,6 +177,36 @@ func parseConnector(item any, file string, index int, env func(string) (string, 
 		return Connector{}, fmt.Errorf(`%s: config "name" is %q, not the connector's name`, where, n)
 	}
 	return Connector{Name: name, Config: cfg, File: file}, nil
+}
+
+// errSkipped is parseConnector's answer for a connector whose condition
+// leaves it out.
+var errSkipped = errors.New("skipped")
+
+// skipped reads a connector's conditions: "if_set": "VAR" includes it only
+// when VAR is set and not empty, "if_unset": "VAR" only when it is not. A
+// job file can so name one sink for a store that may be absent (the
+// Elasticsearch sink when ES_URL is set) and a fallback under the same name.
+func skipped(obj map[string]any, where string, env func(string) (string, bool)) (bool, error) {
+	for _, cond := range []string{"if_set", "if_unset"} {
+		raw, ok := obj[cond]
+		if !ok {
+			continue
+		}
+		name, ok := raw.(string)
+		if !ok || !isVarName(name) {
+			return false, fmt.Errorf("%s: %q must name an environment variable (ES_URL)", where, cond)
+		}
+		var set bool
+		if env != nil {
+			v, ok := env(name)
+			set = ok && v != ""
+		}
+		if set != (cond == "if_set") {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // configValues turns a decoded JSON config object into string values,
