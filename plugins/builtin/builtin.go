@@ -16,6 +16,7 @@ import (
 	mysqlsource "github.com/tributarydata/tributary/sources/mysql"
 	weblogsource "github.com/tributarydata/tributary/sources/weblog"
 	"github.com/tributarydata/tributary/transforms/aggregate"
+	"github.com/tributarydata/tributary/transforms/join"
 	"github.com/tributarydata/tributary/transforms/latest"
 	"github.com/tributarydata/tributary/transforms/smt"
 	"github.com/tributarydata/tributary/transforms/window"
@@ -39,5 +40,6 @@ func Plugins() []sdk.Plugin {
 		window.Plugin,
 		latest.Plugin,
 		aggregate.Plugin,
+		join.Plugin,
 	}
 }
