@@ -100,7 +100,7 @@ func TestCCDailyFromBinlogExact(t *testing.T) {
 	t.Logf("SIGKILL with %d rows in staff_index", len(table()))
 	changeOrders(20) // while no worker runs: the binlog keeps them
 
-	dev = startDev(t, data, restPort, brokerPort)
+	startDev(t, data, restPort, brokerPort) // stopped by its cleanup
 	changeOrders(30)
 	want := recomputed()
 	if len(want) < 20 {
