@@ -16,6 +16,7 @@ import (
 	mysqlsource "github.com/tributarydata/tributary/sources/mysql"
 	weblogsource "github.com/tributarydata/tributary/sources/weblog"
 	"github.com/tributarydata/tributary/transforms/aggregate"
+	"github.com/tributarydata/tributary/transforms/intervaljoin"
 	"github.com/tributarydata/tributary/transforms/join"
 	"github.com/tributarydata/tributary/transforms/latest"
 	"github.com/tributarydata/tributary/transforms/smt"
@@ -41,5 +42,6 @@ func Plugins() []sdk.Plugin {
 		latest.Plugin,
 		aggregate.Plugin,
 		join.Plugin,
+		intervaljoin.Plugin,
 	}
 }
