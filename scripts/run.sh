@@ -103,6 +103,14 @@ done
     # (1 → 3), one in five later refunded (3 → 4), which takes it out of
     # the count again.
     refund=""; [ $((RANDOM % 5)) = 0 ] && refund="UPDATE data_pack_order_info SET status = 4 WHERE status = 3 ORDER BY RAND() LIMIT 1;"
+    # Registrations (job 6): a student with a channel of levels A–D, an
+    # unknown channel or none, and their user, now and then a test account
+    # or a user who is not NORMAL (both left out of the count).
+    id=$(date +%s%N | cut -c8-16)
+    name="student$id"; [ $((RANDOM % 10)) = 0 ] && name="测试$id"
+    ustatus=NORMAL; [ $((RANDOM % 10)) = 0 ] && ustatus=FROZEN
+    sql uc_account -e "INSERT INTO student (id, channel_id) VALUES ($id, '$((1 + RANDOM % 6))');
+      INSERT INTO user (id, name, register_date_time, status) VALUES ($id, '$name', NOW(3), '$ustatus');" >/dev/null 2>&1 || true
     sql crm -e "INSERT INTO data_pack_order_info (cc_id, student_id, status) VALUES (1+FLOOR(RAND()*8), FLOOR(RAND()*10000), 1);
       UPDATE data_pack_order_info SET status = 3, confirm_date_time = NOW(3) WHERE status = 1 ORDER BY id LIMIT 1; $refund" >/dev/null 2>&1 || true
     # The app posts classroom signals and QoS reports to the collector.
@@ -138,7 +146,9 @@ Tributary is running (Ctrl-C stops it; 'make run' again resumes).
   plugin       tail -f $DEMO_DIR/student-scores.jsonl       (dwd.student_signal → example.signalscore, out of process)
   dictionary   psql "$SERVING_URL" -c 'SELECT * FROM channel_name_dictionary'   (rowkey = md5(id))
   job 3        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM timeline_signal_analysis ORDER BY start_time DESC LIMIT 10'
+  job 4        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM user_enter_classroom_take_time ORDER BY event_time DESC LIMIT 10'
   job 5        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM user_av_record ORDER BY start_time DESC LIMIT 10'
+  job 6        psql "$SERVING_URL" -c 'SELECT * FROM vk_app_es_sign_csh ORDER BY reg_date DESC, level'   (Elasticsearch instead when ES_URL is set)
   job 7        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM staff_index ORDER BY attribution_time DESC, cc_id'
   post one     curl -d '[{"type":"signal","data":{}}]' http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events   (→ ods.classroom_signal)
   MariaDB      mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary school
