@@ -11,7 +11,6 @@ import (
 
 	"github.com/tributarydata/tributary/plugins/sdk"
 	"github.com/tributarydata/tributary/transforms/stream"
-	"github.com/tributarydata/tributary/transforms/value"
 )
 
 // Changelog keys. An entry's key is its side, event time and seq (8 bytes
@@ -158,7 +157,7 @@ func (o *Operator) restoreEntry(pt *partition, key, val []byte) error {
 	if s == sideRight {
 		sd = &o.p.right
 	}
-	vals, err := decodeVals(o.dec[:0], e.vals)
+	vals, err := stream.DecodeValues(o.dec[:0], e.vals)
 	if err == nil && len(vals) != len(sd.kept) {
 		err = fmt.Errorf("%d fields, want %d", len(vals), len(sd.kept))
 	}
@@ -261,89 +260,4 @@ func (o *Operator) Changes() []sdk.StateChange {
 		}
 	}
 	return o.changes.Take()
-}
-
-var errCorrupt = errors.New("corrupt stored fields")
-
-// decodeVals reads the values stream.AppendKey wrote one after another
-// into vals, without copying: the text of strings, numbers and JSON is cut
-// from s. It accepts exactly what stream.DecodeKey does
-// (TestDecodeValsReadsWhatStreamWrites keeps the two in step).
-func decodeVals(vals []value.Value, s string) ([]value.Value, error) {
-	for len(s) > 0 {
-		k := value.Kind(s[0])
-		s = s[1:]
-		var v value.Value
-		switch k {
-		case value.Null:
-		case value.Bool:
-			if len(s) < 1 || s[0] > 1 {
-				return vals, errCorrupt
-			}
-			v, s = value.OfBool(s[0] == 1), s[1:]
-		case value.Int, value.Float:
-			if len(s) < 8 {
-				return vals, errCorrupt
-			}
-			n := be64(s)
-			if k == value.Int {
-				v = value.OfInt(int64(n))
-			} else {
-				f := math.Float64frombits(n)
-				if math.IsNaN(f) || math.IsInf(f, 0) {
-					return vals, errCorrupt
-				}
-				v = value.OfFloat(f)
-			}
-			s = s[8:]
-		case value.Number, value.String, value.JSON:
-			n, w := uvarint(s)
-			if w <= 0 || n > uint64(len(s)-w) {
-				return vals, errCorrupt
-			}
-			var minimal [binary.MaxVarintLen64]byte
-			if w != binary.PutUvarint(minimal[:], n) {
-				return vals, errCorrupt // AppendKey never writes one longer
-			}
-			text := s[w : w+int(n)]
-			s = s[w+int(n):]
-			switch k {
-			case value.Number:
-				v = value.OfNumber(text)
-			case value.JSON:
-				v = value.OfJSON(text)
-			default:
-				v = value.OfString(text)
-			}
-		default:
-			return vals, fmt.Errorf("%w: unknown value kind %d", errCorrupt, k)
-		}
-		vals = append(vals, v)
-	}
-	return vals, nil
-}
-
-// be64 is binary.BigEndian.Uint64 over a string.
-func be64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0])<<56 | uint64(s[1])<<48 | uint64(s[2])<<40 | uint64(s[3])<<32 |
-		uint64(s[4])<<24 | uint64(s[5])<<16 | uint64(s[6])<<8 | uint64(s[7])
-}
-
-// uvarint is binary.Uvarint over a string.
-func uvarint(s string) (uint64, int) {
-	var x uint64
-	var shift uint
-	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
-		b := s[i]
-		if b < 0x80 {
-			if i == binary.MaxVarintLen64-1 && b > 1 {
-				return 0, -(i + 1) // overflow
-			}
-			return x | uint64(b)<<shift, i + 1
-		}
-		x |= uint64(b&0x7f) << shift
-		shift += 7
-	}
-	return 0, 0
 }

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/tributarydata/tributary/plugins/sdk"
-	"github.com/tributarydata/tributary/transforms/stream"
-	"github.com/tributarydata/tributary/transforms/value"
 )
 
 // fuzzConfig is a self-join of job 4's shape over topic q, with values of
@@ -129,41 +127,5 @@ func FuzzRestore(f *testing.F) {
 			t.Fatal(err)
 		}
 		op.Changes()
-	})
-}
-
-// FuzzDecodeVals: decodeVals reads what stream.DecodeKey reads, and
-// refuses what it refuses; what it reads encodes back to the same bytes.
-func FuzzDecodeVals(f *testing.F) {
-	f.Add(stream.AppendKey(stream.AppendKey(stream.AppendKey(nil, value.OfInt(-3)), value.OfString("课")), value.OfJSON(`{"a":1}`)))
-	f.Add([]byte{byte(value.String), 0x80, 0x00})
-	f.Add([]byte{byte(value.Float), 0x7f, 0xf8, 0, 0, 0, 0, 0, 0})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		vals, err := decodeVals(nil, string(b))
-		var want []value.Value
-		var wantErr error
-		for rest := b; len(rest) > 0; {
-			var v value.Value
-			if v, rest, wantErr = stream.DecodeKey(rest); wantErr != nil {
-				break
-			}
-			want = append(want, v)
-		}
-		if (err == nil) != (wantErr == nil) {
-			t.Fatalf("decodeVals error %v, stream.DecodeKey %v", err, wantErr)
-		}
-		if err != nil {
-			return
-		}
-		var again []byte
-		for i, v := range vals {
-			if v.Kind() != want[i].Kind() || v.Text() != want[i].Text() {
-				t.Fatalf("value %d: %v %q, stream.DecodeKey %v %q", i, v.Kind(), v.Text(), want[i].Kind(), want[i].Text())
-			}
-			again = stream.AppendKey(again, v)
-		}
-		if !bytes.Equal(again, b) {
-			t.Fatalf("%x decodes and encodes to %x", b, again)
-		}
 	})
 }

@@ -440,7 +440,7 @@ func (o *Operator) joinRight(pt *partition, r, own *role, now time.Time) error {
 // Restore checked what it loaded, so a failure is a bug here.
 func (o *Operator) decode(vals string, n int) []value.Value {
 	var err error
-	o.dec, err = decodeVals(o.dec[:0], vals)
+	o.dec, err = stream.DecodeValues(o.dec[:0], vals)
 	if err != nil || len(o.dec) != n {
 		panic(fmt.Sprintf("intervaljoin: fields this operator stored do not decode: %v", err))
 	}

@@ -4,9 +4,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-
-	"github.com/tributarydata/tributary/transforms/stream"
-	"github.com/tributarydata/tributary/transforms/value"
 )
 
 func TestEvictHeapPopsInDeadlineOrder(t *testing.T) {
@@ -51,44 +48,4 @@ func TestSearchFindsThePlaceInTimeAndArrivalOrder(t *testing.T) {
 	if firstAtOrAfter(list, 3) != 1 || firstAtOrAfter(list, 4) != 4 || firstAtOrAfter(list, 8) != 5 {
 		t.Error("firstAtOrAfter")
 	}
-}
-
-// TestDecodeValsReadsWhatStreamWrites keeps decodeVals, which reads stored
-// fields without copying, in step with stream.AppendKey.
-func TestDecodeValsReadsWhatStreamWrites(t *testing.T) {
-	vals := []value.Value{{}, value.OfBool(true), value.OfBool(false), value.OfInt(-7), value.OfFloat(2.5),
-		value.OfNumber("12345678901234567890"), value.OfString("课堂 \"🎓\""), value.OfJSON(`{"a":1}`), value.OfString("")}
-	var b []byte
-	for _, v := range vals {
-		b = stream.AppendKey(b, v)
-	}
-	got, err := decodeVals(nil, string(b))
-	if err != nil || len(got) != len(vals) {
-		t.Fatalf("%d values, %v", len(got), err)
-	}
-	for i := range vals {
-		if got[i].Kind() != vals[i].Kind() || got[i].Text() != vals[i].Text() {
-			t.Errorf("value %d: %v %q, want %v %q", i, got[i].Kind(), got[i].Text(), vals[i].Kind(), vals[i].Text())
-		}
-	}
-	for cut := range len(b) {
-		if _, err := decodeVals(nil, string(b[:cut])); err == nil && cut > 0 {
-			// Cut between two values is a shorter, valid list.
-			if _, err2 := decodeAll(b[:cut]); err2 != nil {
-				t.Errorf("cut at %d: decodeVals accepts what stream.DecodeKey refuses", cut)
-			}
-		}
-	}
-}
-
-func decodeAll(b []byte) ([]value.Value, error) {
-	var vals []value.Value
-	for len(b) > 0 {
-		v, rest, err := stream.DecodeKey(b)
-		if err != nil {
-			return nil, err
-		}
-		vals, b = append(vals, v), rest
-	}
-	return vals, nil
 }

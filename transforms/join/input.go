@@ -85,7 +85,7 @@ func (o *Operator) read(r *sdk.Record, i, side int) error {
 	op.ident = o.pushIdent()
 	if !op.del {
 		start := len(o.buf)
-		o.buf = encodeRow(o.buf, &o.row)
+		o.buf = stream.AppendValues(o.buf, &o.row)
 		op.row = span{start, len(o.buf)}
 	}
 	o.ops = append(o.ops, op)

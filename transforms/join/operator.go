@@ -129,7 +129,7 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 		if row == nil {
 			continue
 		}
-		vals, err := decodeRow(o.vals, row)
+		vals, err := stream.DecodeValueBytes(o.vals[:0], row)
 		if err == nil && len(vals) != len(o.p.sides[s].names) {
 			err = fmt.Errorf("%d fields, want %d", len(vals), len(o.p.sides[s].names))
 		}
@@ -388,7 +388,7 @@ func (o *Operator) fillSide(f []value.Field, row []byte, side int) {
 		}
 		return
 	}
-	vals, err := decodeRow(o.vals, row)
+	vals, err := stream.DecodeValueBytes(o.vals[:0], row)
 	if err != nil || len(vals) != len(f) {
 		panic(fmt.Sprintf("join: a %s row this operator stored does not decode: %v", sideNames[side], err))
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -12,8 +11,6 @@ import (
 	"testing"
 
 	"github.com/tributarydata/tributary/plugins/sdk"
-	"github.com/tributarydata/tributary/transforms/stream"
-	"github.com/tributarydata/tributary/transforms/value"
 )
 
 // model is the brute-force reference of the join: the latest row of each
@@ -215,45 +212,6 @@ func sameState(a, b *Operator) bool {
 		}
 	}
 	return len(a.parts) == len(b.parts)
-}
-
-// TestDecodeRowReadsWhatStreamWrites keeps decodeRow, which reads the
-// stored rows without copying, in step with stream.AppendKey and
-// stream.DecodeKey.
-func TestDecodeRowReadsWhatStreamWrites(t *testing.T) {
-	vals := []value.Value{
-		{}, value.OfBool(true), value.OfBool(false), value.OfInt(0), value.OfInt(-1), value.OfInt(math.MaxInt64),
-		value.OfFloat(0.5), value.OfFloat(-1e300), value.OfNumber("1.50"), value.OfNumber("123456789012345678901234567890"),
-		value.OfString(""), value.OfString("a\"b\\c\u00e9\x00"), value.OfJSON(`{"a":[1,2]}`), value.OfJSON(`[]`),
-	}
-	var row value.Row
-	for i, v := range vals {
-		row.Append(fmt.Sprint(i), v)
-	}
-	enc := encodeRow(nil, &row)
-	got, err := decodeRow(nil, enc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rest := enc
-	for i, v := range vals {
-		want, tail, err := stream.DecodeKey(rest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rest = tail
-		if got[i] != want || got[i] != v {
-			t.Errorf("value %d: decodeRow %#v, stream.DecodeKey %#v, encoded %#v", i, got[i], want, v)
-		}
-	}
-	for cut := range len(enc) {
-		if vs, err := decodeRow(nil, enc[:cut]); err == nil && len(vs) == len(vals) {
-			t.Errorf("a row cut at %d decodes whole", cut)
-		}
-	}
-	if _, err := decodeRow(nil, []byte{99}); err == nil {
-		t.Error("an unknown kind decodes")
-	}
 }
 
 // TestStateRoundTrips: every entry shape survives the changelog encoding,

@@ -66,8 +66,11 @@ type partition struct {
 // entry is a stored row.
 type entry struct {
 	key string // the identity, the map key
-	row []byte // the kept fields (see encodeRow)
-	at  int64  // wall-clock ms of the last version
+	// row is the kept fields, in the order of the fields key, as
+	// stream.AppendValues writes them: kinds round-trip, so the row emitted
+	// as before is the row that came as after, 5 and '5' alike.
+	row []byte
+	at  int64 // wall-clock ms of the last version
 }
 
 func (o *Operator) init(p *plan, now func() time.Time) {
@@ -115,7 +118,7 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 		return errors.New("stored row: bad time")
 	}
 	row := val[5+n:]
-	vals, err := decodeRow(o.vals, row)
+	vals, err := stream.DecodeValueBytes(o.vals[:0], row)
 	if err == nil && len(vals) != len(o.p.names) {
 		err = fmt.Errorf("%d fields, want %d", len(vals), len(o.p.names))
 	}
@@ -259,7 +262,7 @@ func (o *Operator) tombstoneIdentity(r *sdk.Record) error {
 // upsert stores the row in o.row as the latest version of o.ident and
 // emits the change.
 func (o *Operator) upsert(r *sdk.Record, pt *partition, now int64) {
-	o.enc = encodeRow(o.enc[:0], &o.row)
+	o.enc = stream.AppendValues(o.enc[:0], &o.row)
 	e, ok := pt.rows[string(o.ident)]
 	if !ok {
 		k := string(o.ident)
@@ -330,7 +333,7 @@ func (o *Operator) outKey(dst, row []byte) []byte {
 }
 
 func (o *Operator) decode(row []byte) []value.Value {
-	vals, err := decodeRow(o.vals, row)
+	vals, err := stream.DecodeValueBytes(o.vals[:0], row)
 	if err != nil || len(vals) != len(o.p.names) {
 		panic(fmt.Sprintf("latest: a row this operator stored does not decode: %v", err))
 	}
