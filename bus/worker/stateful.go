@@ -173,6 +173,13 @@ func (x *transformTask) restore(ctx context.Context, topic string, partitions []
 	if err := c.Assign(assign); err != nil {
 		return fail(fmt.Errorf("restore %s%v: %w", topic, partitions, err))
 	}
+	// A partition read to its end is paused, so that writes after the
+	// restore started (a zombie's, until it is fenced) neither reach the
+	// state nor keep the polls from going quiet.
+	done := func(p int32) {
+		delete(ends, p)
+		_ = c.Pause([]ckafka.TopicPartition{{Topic: &topic, Partition: p}})
+	}
 	entries := 0
 	for ctx.Err() == nil {
 		switch e := c.Poll(100).(type) {
@@ -190,7 +197,7 @@ func (x *transformTask) restore(ctx context.Context, topic string, partitions []
 			}
 			entries++
 			if int64(e.TopicPartition.Offset)+1 >= end {
-				delete(ends, p)
+				done(p)
 			}
 			if len(ends) > 0 {
 				continue
@@ -206,7 +213,7 @@ func (x *transformTask) restore(ctx context.Context, topic string, partitions []
 			if err == nil {
 				for _, tp := range pos {
 					if tp.Offset >= 0 && int64(tp.Offset) >= ends[tp.Partition] {
-						delete(ends, tp.Partition)
+						done(tp.Partition)
 					}
 				}
 			}
