@@ -3,61 +3,27 @@ package hologres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tributarydata/tributary/deployments/local"
+	"github.com/tributarydata/tributary/deployments/local/localtest"
 	"github.com/tributarydata/tributary/plugins/sdk"
 )
 
-// The package's tests share one PostgreSQL, started by the first test
-// that needs it; each test gets a database of its own.
-var (
-	pgOnce   sync.Once
-	pgServer *local.Postgres
-	pgDir    string
-	pgErr    error
-	dbSeq    atomic.Int64
-)
+// The package's tests share one PostgreSQL; each test gets a schema of its
+// own.
+var pg localtest.Postgres
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if pgServer != nil {
-		pgServer.Stop()
-	}
-	if pgDir != "" {
-		os.RemoveAll(pgDir)
-	}
+	pg.Stop()
 	os.Exit(code)
-}
-
-func sharedServer(t testing.TB) *local.Postgres {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts PostgreSQL")
-	}
-	pgOnce.Do(func() {
-		if pgDir, pgErr = os.MkdirTemp("", "hologres-sink-test-"); pgErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		// Durability is not under test here (a restart test runs its own
-		// server): without fsync a database is created in milliseconds.
-		pgServer, pgErr = local.StartPostgres(ctx, local.PostgresOptions{Dir: pgDir, Args: []string{"-c", "fsync=off", "-c", "full_page_writes=off"}})
-	})
-	if pgErr != nil {
-		t.Fatalf("start PostgreSQL: %v", pgErr)
-	}
-	return pgServer
 }
 
 // testDB is a fresh schema, first on the search_path of its URL (a
@@ -71,27 +37,20 @@ type testDB struct {
 
 func newDB(t testing.TB) *testDB {
 	t.Helper()
-	return newDBOn(t, sharedServer(t))
+	return newDBOn(t, pg.Server(t))
 }
 
 func newDBOn(t testing.TB, srv *local.Postgres) *testDB {
 	t.Helper()
 	ctx := context.Background()
-	name := fmt.Sprintf("t%d", dbSeq.Add(1))
-	u, err := url.Parse(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	q.Set("timezone", "UTC") // timestamptz text in the checks
-	u.RawQuery = q.Encode()
-	db := &testDB{url: u.String(), schema: name}
+	// timestamptz as UTC text in the checks.
+	name, dsn := pg.Schema(t, srv, "t", url.Values{"timezone": {"UTC"}})
+	db := &testDB{url: dsn, schema: name}
+	var err error
 	if db.conn, err = pgx.Connect(ctx, db.url); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.conn.Close(context.Background()) })
-	db.exec(t, "CREATE SCHEMA "+name)
 	return db
 }
 

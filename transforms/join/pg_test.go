@@ -5,58 +5,24 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tributarydata/tributary/deployments/local"
+	"github.com/tributarydata/tributary/deployments/local/localtest"
 	"github.com/tributarydata/tributary/transforms/lookup"
 )
 
-// The lookup tests share one PostgreSQL (deployments/local starts it, as
-// the lookup package's tests do), started by the first test that needs it;
-// each test gets a schema of its own, first on its search_path.
-var (
-	pgOnce   sync.Once
-	pgServer *local.Postgres
-	pgDir    string
-	pgErr    error
-	schemas  atomic.Int64
-)
+// The lookup tests share one PostgreSQL; each test gets a schema of its
+// own, first on its search_path.
+var pg localtest.Postgres
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if pgServer != nil {
-		pgServer.Stop()
-	}
-	if pgDir != "" {
-		os.RemoveAll(pgDir)
-	}
+	pg.Stop()
 	os.Exit(code)
-}
-
-func sharedServer(t testing.TB) *local.Postgres {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts PostgreSQL")
-	}
-	pgOnce.Do(func() {
-		if pgDir, pgErr = os.MkdirTemp("", "join-test-"); pgErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		pgServer, pgErr = local.StartPostgres(ctx, local.PostgresOptions{Dir: pgDir, Args: []string{"-c", "fsync=off", "-c", "full_page_writes=off"}})
-	})
-	if pgErr != nil {
-		t.Fatalf("start PostgreSQL: %v", pgErr)
-	}
-	return pgServer
 }
 
 // testDB is a schema of the test's own, a URL whose sessions see it first,
@@ -68,21 +34,14 @@ type testDB struct {
 
 func newDB(t testing.TB) *testDB {
 	t.Helper()
-	srv := sharedServer(t)
-	name := fmt.Sprintf("join_%d", schemas.Add(1))
-	u, err := url.Parse(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	db := &testDB{url: u.String()}
+	srv := pg.Server(t)
+	name, dsn := pg.Schema(t, srv, "join_", nil)
+	db := &testDB{url: dsn}
+	var err error
 	if db.conn, err = pgx.Connect(context.Background(), srv.URL()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.conn.Close(context.Background()) })
-	db.exec(t, "CREATE SCHEMA "+name)
 	db.exec(t, "SET search_path TO "+name)
 	return db
 }

@@ -16,48 +16,19 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tributarydata/tributary/deployments/local"
+	"github.com/tributarydata/tributary/deployments/local/localtest"
 	"github.com/tributarydata/tributary/plugins/sdk"
 	"github.com/tributarydata/tributary/transforms/value"
 )
 
-// The package's tests share one PostgreSQL, started by the first test that
-// needs it; each test gets a schema of its own, first on its search_path.
-var (
-	pgOnce   sync.Once
-	pgServer *local.Postgres
-	pgDir    string
-	pgErr    error
-	seq      atomic.Int64
-)
+// The package's tests share one PostgreSQL; each test gets a schema of its
+// own, first on its search_path.
+var pg localtest.Postgres
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if pgServer != nil {
-		pgServer.Stop()
-	}
-	if pgDir != "" {
-		os.RemoveAll(pgDir)
-	}
+	pg.Stop()
 	os.Exit(code)
-}
-
-func sharedServer(t testing.TB) *local.Postgres {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts PostgreSQL")
-	}
-	pgOnce.Do(func() {
-		if pgDir, pgErr = os.MkdirTemp("", "lookup-test-"); pgErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		pgServer, pgErr = local.StartPostgres(ctx, local.PostgresOptions{Dir: pgDir, Args: []string{"-c", "fsync=off", "-c", "full_page_writes=off"}})
-	})
-	if pgErr != nil {
-		t.Fatalf("start PostgreSQL: %v", pgErr)
-	}
-	return pgServer
 }
 
 // testDB is a schema of the test's own, a URL whose sessions see it first
@@ -72,18 +43,19 @@ type testDB struct {
 
 func newDB(t testing.TB) *testDB {
 	t.Helper()
-	return newDBOn(t, sharedServer(t))
+	return newDBOn(t, pg.Server(t))
 }
 
 func newDBOn(t testing.TB, srv *local.Postgres) *testDB {
 	t.Helper()
-	name := fmt.Sprintf("lookup_%d", seq.Add(1))
-	u, err := url.Parse(srv.URL())
+	// The schema names the sessions too (application_name), so a test
+	// can find its own lookup queries in pg_stat_activity.
+	name, dsn := pg.Schema(t, srv, "lookup_", nil)
+	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := u.Query()
-	q.Set("search_path", name)
 	q.Set("application_name", name)
 	u.RawQuery = q.Encode()
 	db := &testDB{url: u.String(), name: name, server: srv}
@@ -91,7 +63,6 @@ func newDBOn(t testing.TB, srv *local.Postgres) *testDB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.conn.Close(context.Background()) })
-	db.exec(t, "CREATE SCHEMA "+name)
 	db.exec(t, "SET search_path TO "+name)
 	return db
 }
