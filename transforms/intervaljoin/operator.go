@@ -42,9 +42,9 @@ type Operator struct {
 	wm        *stream.Watermarks
 	parts     map[int32]*partition
 	lastPart  *partition
-	last      int64 // the watermark last acted on
-	restoring bool  // Restore was called: queues are built before the next batch
-	nextSweep int64 // wall-clock ms of the next look for expired entries
+	last      int64         // the watermark last acted on
+	restoring bool          // Restore was called: queues are built before the next batch
+	expiry    stream.Expiry // state.ttl.ms
 
 	rows    [2]value.Row
 	roles   [2]role
@@ -96,6 +96,7 @@ type pendingBest struct {
 
 func (o *Operator) init(p *plan, now func() time.Time) {
 	o.p, o.now = p, now
+	o.expiry = stream.Expiry{TTL: p.ttl}
 	o.wm = stream.NewWatermarks(p.cfg.Delay, p.cfg.Idle)
 	o.parts = map[int32]*partition{}
 	o.last = stream.NoTime
@@ -543,16 +544,13 @@ func (o *Operator) advance(now time.Time) {
 }
 
 // expire drops the entries held longer than state.ttl.ms by the wall
-// clock. It looks through the state when the earliest of them is due, and
-// no more often than 64 times per time to live, so an entry goes between
-// ttl and ttl + ttl/64 after it was stored.
+// clock, when a sweep is due (stream.Expiry).
 func (o *Operator) expire(now int64) {
-	ttl := o.p.ttl
-	if ttl == 0 || now < o.nextSweep {
+	if !o.expiry.Due(now) {
 		return
 	}
 	next := int64(math.MaxInt64)
-	old := func(e *entry) bool { return addSat(e.at, ttl) <= now }
+	old := func(e *entry) bool { return o.expiry.Expired(e.at, now) }
 	for _, pt := range o.parts {
 		for _, ks := range pt.keys {
 			for s := range 2 {
@@ -564,21 +562,13 @@ func (o *Operator) expire(now int64) {
 					}
 				}
 				for _, e := range *ks.list(s) {
-					next = min(next, addSat(e.at, ttl))
+					next = min(next, o.expiry.Deadline(e.at))
 				}
 			}
 			pt.forget(ks)
 		}
 	}
-	// Entries stored from now on are due at now + ttl at the earliest.
-	o.nextSweep = max(min(next, addSat(now, ttl)), addSat(now, ttl/64))
-}
-
-func addSat(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
+	o.expiry.Swept(now, next)
 }
 
 // Counts reports the records too late to join, those no side's where

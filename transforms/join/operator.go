@@ -30,11 +30,11 @@ import (
 // failed lookup leaves the state as it was.
 type Operator struct {
 	sdk.UnimplementedTransform
-	p         *plan
-	now       func() time.Time
-	table     *lookup.Table // nil: no lookup
-	parts     map[int32]*partition
-	nextSweep int64 // wall-clock ms of the next look for expired keys
+	p      *plan
+	now    func() time.Time
+	table  *lookup.Table // nil: no lookup
+	parts  map[int32]*partition
+	expiry stream.Expiry // state.ttl.ms
 
 	// The batch being processed.
 	ops     []op
@@ -82,6 +82,7 @@ type pendingRows struct{ left, right []byte }
 
 func (o *Operator) init(p *plan, now func() time.Time, table *lookup.Table) {
 	o.p, o.now, o.table = p, now, table
+	o.expiry = stream.Expiry{TTL: p.ttl}
 	o.parts = map[int32]*partition{}
 	o.overlay = map[string]int32{}
 	o.work.Fields = make([]value.Field, 0, len(p.work)+len(p.outNames))
@@ -292,7 +293,7 @@ func (o *Operator) live(part int32, ident []byte, now int64) *entry {
 		return nil
 	}
 	e := pt.rows[string(ident)]
-	if e == nil || o.p.ttl > 0 && addSat(e.at, o.p.ttl) <= now {
+	if e == nil || o.expiry.Expired(e.at, now) {
 		return nil
 	}
 	return e
@@ -312,7 +313,7 @@ func (o *Operator) apply(op *op, r *sdk.Record, results []lookup.Result, now int
 	pt := o.partition(op.part)
 	ident := o.buf[op.ident.start:op.ident.end]
 	e := pt.rows[string(ident)]
-	if e != nil && o.p.ttl > 0 && addSat(e.at, o.p.ttl) <= now {
+	if e != nil && o.expiry.Expired(e.at, now) {
 		// As plan saw it: past its time to live, forgotten.
 		delete(pt.rows, e.key)
 		pt.dirty[e.key] = struct{}{}
@@ -549,36 +550,25 @@ func (o *Operator) fault(r *sdk.Record, err error) {
 }
 
 // expire forgets the keys whose last record is older than the time to
-// live, without a retraction. It looks through the keys when the earliest
-// of them is due, and no more often than 64 times per time to live; a key
+// live, without a retraction, when a sweep is due (stream.Expiry); a key
 // past its time is treated as gone by Process whether or not it was swept.
 func (o *Operator) expire(now int64) {
-	ttl := o.p.ttl
-	if ttl == 0 || now < o.nextSweep {
+	if !o.expiry.Due(now) {
 		return
 	}
 	next := int64(math.MaxInt64)
 	for _, pt := range o.parts {
 		for k, e := range pt.rows {
-			due := addSat(e.at, ttl)
-			if due <= now {
+			if o.expiry.Expired(e.at, now) {
 				delete(pt.rows, k)
 				pt.dirty[k] = struct{}{}
 				o.counts.expired++
 				continue
 			}
-			next = min(next, due)
+			next = min(next, o.expiry.Deadline(e.at))
 		}
 	}
-	// Keys stored from now on are due at now + ttl at the earliest.
-	o.nextSweep = max(min(next, addSat(now, ttl)), addSat(now, ttl/64))
-}
-
-func addSat(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
+	o.expiry.Swept(now, next)
 }
 
 // Changes logs the keys stored, changed and forgotten since the last call.

@@ -34,10 +34,10 @@ const (
 // records, so a replay after a crash emits what an uninterrupted run does.
 type Operator struct {
 	sdk.UnimplementedTransform
-	p         *plan
-	now       func() time.Time
-	parts     map[int32]*partition
-	nextSweep int64 // wall-clock ms of the next look for expired keys
+	p      *plan
+	now    func() time.Time
+	parts  map[int32]*partition
+	expiry stream.Expiry // state.ttl.ms
 
 	row      value.Row // the new version
 	before   value.Row // an envelope's before
@@ -75,6 +75,7 @@ type entry struct {
 
 func (o *Operator) init(p *plan, now func() time.Time) {
 	o.p, o.now = p, now
+	o.expiry = stream.Expiry{TTL: p.ttl}
 	o.parts = map[int32]*partition{}
 	o.vals = make([]value.Value, 0, len(p.names))
 }
@@ -386,36 +387,24 @@ func (o *Operator) fault(r *sdk.Record, err error) {
 }
 
 // expire forgets the rows whose last version is older than the time to
-// live, without a retraction. It looks through the rows when the earliest
-// of them is due, and no more often than 64 times per time to live, so a
-// key is forgotten between ttl and ttl + ttl/64 after its last version.
+// live, without a retraction, when a sweep is due (stream.Expiry).
 func (o *Operator) expire(now int64) {
-	ttl := o.p.ttl
-	if ttl == 0 || now < o.nextSweep {
+	if !o.expiry.Due(now) {
 		return
 	}
 	next := int64(math.MaxInt64)
 	for _, pt := range o.parts {
 		for k, e := range pt.rows {
-			due := addSat(e.at, ttl)
-			if due <= now {
+			if o.expiry.Expired(e.at, now) {
 				delete(pt.rows, k)
 				pt.dirty[k] = struct{}{}
 				o.expired++
 				continue
 			}
-			next = min(next, due)
+			next = min(next, o.expiry.Deadline(e.at))
 		}
 	}
-	// Rows stored from now on are due at now + ttl at the earliest.
-	o.nextSweep = max(min(next, addSat(now, ttl)), addSat(now, ttl/64))
-}
-
-func addSat(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
+	o.expiry.Swept(now, next)
 }
 
 // Changes logs the rows stored, refreshed and forgotten since the last
