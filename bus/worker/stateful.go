@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -96,6 +97,10 @@ func (x *transformTask) openState(ctx context.Context, st sdk.Stateful) (*stateL
 	if have < most {
 		return nil, nil, fail(fmt.Errorf("state changelog %s has %d partitions and the input %d: add partitions to it (kafka-topics --alter) so each input partition has its own", topic, have, most))
 	}
+	x.placedCounts = map[string]int{}
+	for i, topic := range x.common.Topics {
+		x.placedCounts[topic] = counts[i]
+	}
 	if err := st.Assign(owned); err != nil {
 		return nil, nil, fail(fmt.Errorf("assign partitions to the transform: %w", err))
 	}
@@ -134,10 +139,9 @@ func (x *transformTask) waitForTopic(ctx context.Context, topic string) (int, er
 // end it had when the restore started, with one consumer for them all (and
 // the connector's consumer.override.* settings, which may be what it takes
 // to reach the cluster at all).
-// The task's own producer has fenced earlier incarnations of the same task;
-// a task of an earlier task count still running on another worker is not
-// fenced (see the issue notes: change tasks.max only with the connector
-// stopped).
+// By now the task's own producer has fenced earlier incarnations of the same
+// task, and fenceOtherGenerations those of other task counts, so no other
+// producer can still commit to these partitions.
 func (x *transformTask) restore(ctx context.Context, topic string, partitions []int32, st sdk.Stateful) error {
 	start := time.Now()
 	overrides, err := kafka.Overrides(x.config, kafka.ConsumerOverridePrefix)
@@ -228,4 +232,41 @@ func (x *transformTask) restore(ctx context.Context, topic string, partitions []
 		}
 	}
 	return ctx.Err()
+}
+
+// partitionCheckInterval is how often a stateful task asks whether its input
+// topics gained partitions.
+var partitionCheckInterval = 30 * time.Second
+
+// watchPartitionCounts reports, once, an input topic that has more
+// partitions than when the task placed its state. The task cannot go on:
+// the new partitions have no task reading them (their records would wait
+// unread with no sign), and a producer that partitions by key now sends
+// some keys to another partition than the one holding their state, so
+// reading them would split a key's state over two tasks and corrupt its
+// results.
+func (x *transformTask) watchPartitionCounts(ctx context.Context, grown chan<- error) {
+	ticker := time.NewTicker(partitionCheckInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		for _, topic := range slices.Sorted(maps.Keys(x.placedCounts)) {
+			was := x.placedCounts[topic]
+			n, err := kafka.Partitions(x.w.admin, topic, 10*time.Second)
+			if err != nil || n <= was {
+				continue // a failed lookup is retried at the next tick
+			}
+			grown <- fmt.Errorf("input topic %s grew from %d to %d partitions while this stateful transform ran: "+
+				"its state is placed by input partition, records in the new partitions have no task reading them, and keys "+
+				"that a producer now hashes to another partition would have their state split. To go on, stop the connector, "+
+				"add partitions to its changelog %s to match, and either accept that keys written before and after the "+
+				"change are counted apart, or reset its offsets and delete the changelog to rebuild the state from the input",
+				topic, was, n, x.changelogTopic())
+			return
+		}
+	}
 }

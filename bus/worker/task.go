@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/tributarydata/tributary/bus/metrics"
 	"github.com/tributarydata/tributary/plugins/sdk"
@@ -125,6 +126,14 @@ func (t *task) start(parent context.Context) {
 	go func() {
 		defer close(t.done)
 		err := t.runSafely(ctx, r)
+		if err != nil && ctx.Err() == nil && isFenced(err) {
+			t.log.Warn("task fenced by a newer producer; waiting to be stopped", "err", err, "grace", fencedGrace)
+			select {
+			case <-ctx.Done():
+				return // superseded, as expected: its successor reports
+			case <-time.After(fencedGrace):
+			}
+		}
 		if err != nil && ctx.Err() == nil {
 			t.log.Error("task failed", "err", err)
 			t.reportMu.Lock()

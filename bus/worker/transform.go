@@ -24,17 +24,37 @@ type transformTask struct {
 	topic    string
 	tr       sdk.Transform
 	state    *stateLog // of a stateful transform, nil for a stateless one
+	// placedCounts are the partition counts of the input topics a stateful
+	// transform's state was placed for.
+	placedCounts map[string]int
 }
 
 func (x *transformTask) run(ctx context.Context) error {
 	x.topic = x.config["topic"]
-	x.retry = retrier{timeout: x.common.ErrorsRetry, maxDelay: x.common.ErrorsRetryMax}
+	x.retry = retrier{timeout: x.common.ErrorsRetry, maxDelay: x.common.ErrorsRetryMax, log: x.log}
+	x.tr = x.plugin.NewTransform()
+	if err := x.tr.Open(ctx, x.config); err != nil {
+		return fail(fmt.Errorf("open transform: %w", err))
+	}
+	defer func() {
+		if err := x.tr.Close(); err != nil {
+			x.log.Warn("close transform", "err", err)
+		}
+	}()
+	stateful, _ := x.tr.(sdk.Stateful)
+	txnID := fmt.Sprintf("%s-%s-%d", x.w.cfg.Group, x.id.Connector, x.id.Task)
+	if stateful != nil {
+		if x.plugin.TaskConfigs != nil {
+			return fail(errors.New("a stateful transform cannot split its own task configs: its state is placed on tasks.max tasks by input partition"))
+		}
+		txnID = StatefulTransactionalID(x.w.cfg.Group, x.id.Connector, x.id.Task, x.common.TasksMax)
+	}
 	overrides, err := kafka.Overrides(x.config, kafka.ProducerOverridePrefix)
 	if err != nil {
 		return fail(err)
 	}
 	x.producer, err = ckafka.NewProducer(x.w.cfg.Kafka.ProducerMap(overrides, kafka.Props{
-		"transactional.id":   fmt.Sprintf("%s-%s-%d", x.w.cfg.Group, x.id.Connector, x.id.Task),
+		"transactional.id":   txnID,
 		"enable.idempotence": "true",
 		"acks":               "all",
 		"linger.ms":          "5",
@@ -56,18 +76,14 @@ func (x *transformTask) run(ctx context.Context) error {
 	if x.common.DLQTopic != "" {
 		x.dlq.produce = x.produce
 	}
-	x.tr = x.plugin.NewTransform()
-	if err := x.tr.Open(ctx, x.config); err != nil {
-		return fail(fmt.Errorf("open transform: %w", err))
-	}
-	defer func() {
-		if err := x.tr.Close(); err != nil {
-			x.log.Warn("close transform", "err", err)
-		}
-	}()
-	stateful, _ := x.tr.(sdk.Stateful)
 	var placement *staticPlacement
 	if stateful != nil {
+		if err := x.fenceOtherGenerations(ctx, x.common.TasksMax); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fail(err)
+		}
 		if x.state, placement, err = x.openState(ctx, stateful); err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -84,8 +100,19 @@ func (x *transformTask) run(ctx context.Context) error {
 	}
 	defer x.input.close()
 
+	grown := make(chan error, 1)
+	if stateful != nil {
+		watchCtx, stopWatch := context.WithCancel(ctx)
+		defer stopWatch()
+		go x.watchPartitionCounts(watchCtx, grown)
+	}
 	lastTick := time.Now()
 	for ctx.Err() == nil {
+		select {
+		case err := <-grown:
+			return fail(err)
+		default:
+		}
 		paused := x.gate.isPaused()
 		x.input.pause(paused)
 		batch, err := x.input.poll(ctx)
@@ -126,8 +153,19 @@ func (x *transformTask) produce(m *ckafka.Message) error {
 }
 
 // processBatch runs one batch through the transform in one transaction.
+//
+// A stateful transform's Retriable error (its state untouched, see
+// sdk.Stateful) aborts the transaction, and the batch is tried again in a
+// new one with backoff within errors.retry.timeout: a transaction is never
+// held open across the waits, which may outlast its timeout.
 func (x *transformTask) processBatch(ctx context.Context, batch []sdk.Record) error {
-	return x.transact(ctx, batch, func(good []sdk.Record) ([]sdk.Record, error) { return x.process(ctx, good) })
+	once := func() error {
+		return x.transact(ctx, batch, func(good []sdk.Record) ([]sdk.Record, error) { return x.process(ctx, good) })
+	}
+	if x.state == nil {
+		return once() // process retries a stateless transform itself
+	}
+	return x.retry.do(ctx, once)
 }
 
 // transact runs one transaction: outputs, dead letters, state changes and
@@ -205,15 +243,23 @@ func (x *transformTask) transact(ctx context.Context, batch []sdk.Record, run fu
 // record and the rest of the batch is processed again without it. A stateful
 // transform is run once, never again with the same records, since its state
 // has already seen them: it rejects a record with Record.Fault, and any error
-// fails the task, whose restart restores the state of the last commit.
+// but a retriable one (see processBatch) fails the task, whose restart
+// restores the state of the last commit.
 func (x *transformTask) process(ctx context.Context, recs []sdk.Record) ([]sdk.Record, error) {
 	if x.state != nil {
 		out, err := x.tr.Process(ctx, recs)
-		if err != nil {
-			x.metrics.Error(StageTransformation)
-			return nil, fail(fmt.Errorf("transform: %w", err))
+		if err == nil {
+			return out, nil
 		}
-		return out, nil
+		x.metrics.Error(StageTransformation)
+		if sdk.IsRetriable(err) {
+			if n := len(x.state.st.Changes()); n > 0 {
+				// %v, not %w: not to be retried.
+				return nil, fail(fmt.Errorf("transform: %v (and it recorded %d state changes, which a retriable error promises it did not: its state is no longer that of the last commit)", err, n))
+			}
+			return nil, fmt.Errorf("transform: %w", err) // processBatch retries
+		}
+		return nil, fail(fmt.Errorf("transform: %w", err))
 	}
 	for {
 		var out []sdk.Record

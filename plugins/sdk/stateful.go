@@ -22,8 +22,14 @@ import (
 //     new task count), the runtime replays the changelog of each partition it
 //     reads into Restore before it hands Process any record.
 //
-// A stateful transform runs in-process only; Process must not be retried, so
-// it is never called twice with the same records.
+// A stateful transform runs in-process only. Its state has seen the records
+// of every call, so Process is never called twice with the same records,
+// with one exception: an error marked Retriable promises that the call left
+// the state exactly as it was and recorded no Changes (a lookup that could
+// not reach its store, say). The runtime then aborts the batch's transaction
+// and, within errors.retry.timeout, calls Process again with the same
+// records; any other error fails the task, whose restart restores the state
+// of the last commit.
 type Stateful interface {
 	// Assign names the input partitions the task reads, before any Restore.
 	Assign(partitions []TopicPartition) error

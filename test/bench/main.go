@@ -2,7 +2,7 @@
 // confluent-kafka-go against the same embedded broker, measured in the same
 // run, as ratios (absolute numbers on a shared machine mean little).
 //
-//	go run ./test/bench [-records 200000] [-value-bytes 100] [-mysql-rows 100000] [-pg-rows 200000] [-rds-rows 100000] [-signals 1000000] [-window-records 1200000]
+//	go run ./test/bench [-records 200000] [-value-bytes 100] [-mysql-rows 100000] [-pg-rows 200000] [-rds-rows 100000] [-signals 1000000] [-window-records 1200000] [-job6-records 200000]
 //
 // Run it from the repository root: the transform measurements read the
 // pipeline files under deployments/pipelines/edu.
@@ -37,12 +37,17 @@ func main() {
 	rdsRows := flag.Int("rds-rows", 100_000, "rows for the MariaDB (rds sink) measurement; 0 skips it")
 	signals := flag.Int("signals", 1_000_000, "classroom signals for the signal ETL measurements; 0 skips them")
 	windowRecords := flag.Int("window-records", 1_200_000, "student signals for the classroom-performance window measurement; 0 skips it")
+	job6Records := flag.Int("job6-records", 200_000, "student and user changes for the job 6 join measurement; 0 skips it")
 	flag.Parse()
 	if err := runTransforms(*signals); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 	if err := runWindow(*windowRecords); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if err := runJob6(*job6Records); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

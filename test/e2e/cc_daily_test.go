@@ -11,10 +11,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/tributarydata/tributary/api/ctl"
-	"github.com/tributarydata/tributary/deployments/local"
-	"github.com/tributarydata/tributary/test/edu"
 )
 
 // TestCCDailyFromBinlogExact runs job 7 as its pipeline file says — CDC of
@@ -31,11 +27,7 @@ func TestCCDailyFromBinlogExact(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	my, err := local.StartMariaDB(ctx, local.MariaDBOptions{Dir: filepath.Join(dir, "mariadb")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(my.Stop)
+	my := startMariaDB(ctx, t, dir)
 	schema, err := os.ReadFile(filepath.Join("..", "..", "deployments", "local", "school.sql"))
 	if err != nil {
 		t.Fatal(err)
@@ -55,17 +47,7 @@ func TestCCDailyFromBinlogExact(t *testing.T) {
 		"MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": fmt.Sprint(my.Port), "MYSQL_USER": my.User, "MYSQL_PASSWORD": my.Password,
 		"RDS_URL": fmt.Sprintf("%s:%s@tcp(%s)/results", my.User, my.Password, my.Addr()),
 	}
-	conns, err := ctl.LoadConnectors(filepath.Join(edu.PipelineDir(), "cc-daily.json"),
-		func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := dev.client(t)
-	for _, conn := range conns {
-		if _, err := c.CreateConnector(ctx, conn.Name, conn.Config); err != nil {
-			t.Fatal(err)
-		}
-	}
+	applyPipeline(ctx, t, dev, "cc-daily.json", env)
 
 	rng := rand.New(rand.NewPCG(7, 11))
 	changeOrders := func(rounds int) {

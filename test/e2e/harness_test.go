@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/tributarydata/tributary/api/client"
+	"github.com/tributarydata/tributary/api/ctl"
+	"github.com/tributarydata/tributary/deployments/local"
+	"github.com/tributarydata/tributary/test/edu"
 )
 
 // binary is the tributary binary built once for the suite.
@@ -144,7 +147,8 @@ func (p *devProcess) waitHealthy(t testing.TB) {
 		}
 		if time.Now().After(deadline) {
 			p.dumpStacks()
-			t.Fatalf("%s not healthy after %s (last: %v %+v)\n%s", p.cmd.Args[1], startWait, err, h, p.tail())
+			t.Fatalf("%s not healthy after %s (last: %v %+v)\n%s\n--- goroutines in startup code ---\n%s",
+				p.cmd.Args[1], startWait, err, h, p.tail(), p.stacksMatching("worker.(*Worker).Start", "kvlog.", "broker."))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -186,6 +190,26 @@ func (p *devProcess) dumpStacks() {
 	}
 }
 
+// stacksMatching returns the goroutines of a dump (see dumpStacks) whose
+// stack mentions any of the given names: a full dump is thousands of lines,
+// and the log's tail shows only its last goroutines, not where start hung.
+func (p *devProcess) stacksMatching(names ...string) string {
+	data, _ := os.ReadFile(p.log)
+	var out []string
+	for _, block := range strings.Split(string(data), "\n\n") {
+		if !strings.HasPrefix(block, "goroutine ") {
+			continue
+		}
+		for _, n := range names {
+			if strings.Contains(block, n) {
+				out = append(out, block)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n\n")
+}
+
 // tail returns the end of the process log, for failure messages.
 func (p *devProcess) tail() string {
 	data, _ := os.ReadFile(p.log)
@@ -225,4 +249,34 @@ func countLines(path string) int {
 		n++
 	}
 	return n
+}
+
+// startMariaDB starts a MariaDB under dir for the test, stopped when it ends.
+func startMariaDB(ctx context.Context, t testing.TB, dir string) *local.MariaDB {
+	t.Helper()
+	my, err := local.StartMariaDB(ctx, local.MariaDBOptions{Dir: filepath.Join(dir, "mariadb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(my.Stop)
+	return my
+}
+
+// applyPipeline creates on dev the connectors of an education pipeline file
+// (deployments/pipelines/edu), its ${VARS} taken from env, as `ctl apply`
+// would, and returns them.
+func applyPipeline(ctx context.Context, t testing.TB, dev *devProcess, file string, env map[string]string) []ctl.Connector {
+	t.Helper()
+	conns, err := ctl.LoadConnectors(filepath.Join(edu.PipelineDir(), file),
+		func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dev.client(t)
+	for _, conn := range conns {
+		if _, err := c.CreateConnector(ctx, conn.Name, conn.Config); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return conns
 }

@@ -36,11 +36,7 @@ func TestSinksSIGKILLReplayExactState(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pg.Stop)
-	my, err := local.StartMariaDB(ctx, local.MariaDBOptions{Dir: filepath.Join(dir, "mariadb")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(my.Stop)
+	my := startMariaDB(ctx, t, dir)
 	if err := my.ExecRoot(ctx, "CREATE DATABASE results"); err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,6 @@ import (
 
 	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
-	"github.com/tributarydata/tributary/api/ctl"
-	"github.com/tributarydata/tributary/deployments/local"
 	"github.com/tributarydata/tributary/test/edu"
 )
 
@@ -32,11 +30,7 @@ func TestClassroomPerformanceSIGKILLExact(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	my, err := local.StartMariaDB(ctx, local.MariaDBOptions{Dir: filepath.Join(dir, "mariadb")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(my.Stop)
+	my := startMariaDB(ctx, t, dir)
 	if err := my.ExecRoot(ctx, "CREATE DATABASE results"); err != nil {
 		t.Fatal(err)
 	}
@@ -46,22 +40,13 @@ func TestClassroomPerformanceSIGKILLExact(t *testing.T) {
 	createTopic(t, dev.broker, "dwd.student_signal", 3)
 
 	env := map[string]string{"RDS_URL": fmt.Sprintf("%s:%s@tcp(%s)/results", my.User, my.Password, my.Addr())}
-	conns, err := ctl.LoadConnectors(filepath.Join("..", "..", "deployments", "pipelines", "edu", "classroom-performance.json"),
-		func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := dev.client(t)
-	for _, conn := range conns {
-		if _, err := c.CreateConnector(ctx, conn.Name, conn.Config); err != nil {
-			t.Fatal(err)
-		}
-	}
+	applyPipeline(ctx, t, dev, "classroom-performance.json", env)
 
 	signals, want := studentSignals(30_000)
 	produced := make(chan error, 1)
+	broker := dev.broker // dev is replaced at the restart, while this goroutine runs
 	go func() {
-		produced <- produceKeyed(dev.broker, "dwd.student_signal", signals, 1_000, 150*time.Millisecond)
+		produced <- produceKeyed(broker, "dwd.student_signal", signals, 1_000, 150*time.Millisecond)
 	}()
 
 	countRows := func() int {

@@ -50,7 +50,7 @@ func FuzzRecord(f *testing.F) {
 		}
 		op := h.op.(*Operator)
 		held := map[string][]byte{}
-		for k, g := range op.parts[0].groups {
+		for k, g := range op.state.Part(0).Rows {
 			if g.g.Rows() <= 0 {
 				t.Fatalf("group %x holds %d rows", k, g.g.Rows())
 			}
@@ -59,7 +59,7 @@ func FuzzRecord(f *testing.F) {
 		h.start()
 		op = h.op.(*Operator)
 		restored := map[string][]byte{}
-		for k, g := range op.parts[0].groups {
+		for k, g := range op.state.Part(0).Rows {
 			restored[k] = g.g.AppendState(op.p.set, nil)
 		}
 		if !maps.EqualFunc(held, restored, func(a, b []byte) bool { return string(a) == string(b) }) {

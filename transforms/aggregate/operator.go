@@ -32,7 +32,7 @@ type Operator struct {
 	sdk.UnimplementedTransform
 	p     *plan
 	now   func() time.Time
-	parts map[int32]*partition
+	state stream.Keyed[*group]
 
 	touched []*group // groups changed in the batch, in order of first change
 	prev    []byte   // results of the touched groups before the batch
@@ -46,19 +46,13 @@ type Operator struct {
 	arena         []byte
 	changes       stream.Changes
 	taken         bool
-	stateKey      []byte
-	stateVal      []byte
 	emitFmt       *timefmt.Writer
 
 	added, retracted, filtered, emitted, emptied, unchanged, tombstones int64
 }
 
-// partition is the state of one input partition index.
-type partition struct {
-	index  int32
-	groups map[string]*group
-	dirty  map[string]struct{} // groups whose state Changes must log
-}
+// partition is the state of one input partition index: its groups.
+type partition = stream.Part[*group]
 
 type group struct {
 	g    agg.Group
@@ -75,24 +69,12 @@ type group struct {
 
 func (o *Operator) init(p *plan, now func() time.Time) {
 	o.p, o.now = p, now
-	o.parts = map[int32]*partition{}
 	o.emitFmt = timefmt.NewWriter(p.timeOut.Layout(), p.loc)
-}
-
-func (o *Operator) partition(i int32) *partition {
-	pt := o.parts[i]
-	if pt == nil {
-		pt = &partition{index: i, groups: map[string]*group{}, dirty: map[string]struct{}{}}
-		o.parts[i] = pt
-	}
-	return pt
 }
 
 // Assign makes room for the task's partitions.
 func (o *Operator) Assign(parts []sdk.TopicPartition) error {
-	for _, tp := range parts {
-		o.partition(tp.Partition)
-	}
+	o.state.Assign(parts)
 	return nil
 }
 
@@ -111,10 +93,10 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 	if len(rest) != 0 {
 		return errors.New("group key of more values than group.by has fields: delete the state changelog topic to start afresh")
 	}
-	pt := o.partition(index)
+	pt := o.state.Part(index)
 	k := string(key[1:])
 	if val == nil {
-		delete(pt.groups, k)
+		delete(pt.Rows, k)
 		return nil
 	}
 	g := &group{key: k, part: pt}
@@ -122,10 +104,10 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 		return fmt.Errorf("group state: %w", err)
 	}
 	if g.g.Rows() == 0 {
-		delete(pt.groups, k)
+		delete(pt.Rows, k)
 		return nil
 	}
-	pt.groups[k] = g
+	pt.Rows[k] = g
 	return nil
 }
 
@@ -208,10 +190,10 @@ func (o *Operator) record(r *sdk.Record) error {
 	if hasAfter {
 		o.prepare(&a)
 	}
-	pt := o.partition(r.Partition)
+	pt := o.state.Part(r.Partition)
 	var gb *group
 	if b.in {
-		gb = pt.groups[string(o.keyB)]
+		gb = pt.Rows[string(o.keyB)]
 		if gb == nil {
 			o.fault(r, fmt.Errorf("group %s: %w (no such group)", o.groupText(o.keyB), agg.ErrRetract))
 			return nil
@@ -223,7 +205,7 @@ func (o *Operator) record(r *sdk.Record) error {
 		}
 	}
 	if a.in {
-		ga := pt.groups[string(o.keyA)]
+		ga := pt.Rows[string(o.keyA)]
 		fresh := ga == nil
 		if fresh {
 			ga = &group{key: string(o.keyA), part: pt}
@@ -241,7 +223,7 @@ func (o *Operator) record(r *sdk.Record) error {
 			return nil
 		}
 		if fresh {
-			pt.groups[ga.key] = ga
+			pt.Rows[ga.key] = ga // logged by flushGroup
 			o.touch(ga, r, true)
 		}
 		o.added++
@@ -308,9 +290,9 @@ func (o *Operator) flush(now time.Time) {
 
 func (o *Operator) flushGroup(g *group, now time.Time) {
 	pt := g.part
-	pt.dirty[g.key] = struct{}{}
+	pt.Touch(g.key)
 	if g.g.Rows() == 0 {
-		delete(pt.groups, g.key)
+		delete(pt.Rows, g.key)
 		if g.existed {
 			o.emit(g, nil, now)
 			o.emptied++
@@ -409,19 +391,7 @@ func (o *Operator) Changes() []sdk.StateChange {
 		o.changes.Reset()
 	}
 	o.taken = true
-	for _, pt := range o.parts {
-		for k := range pt.dirty {
-			o.stateKey = append(append(o.stateKey[:0], keyGroup), k...)
-			g, ok := pt.groups[k]
-			if !ok {
-				o.changes.Delete(pt.index, o.stateKey)
-				continue
-			}
-			o.stateVal = g.g.AppendState(o.p.set, o.stateVal[:0])
-			o.changes.Put(pt.index, o.stateKey, o.stateVal)
-		}
-		clear(pt.dirty)
-	}
+	o.state.Log(&o.changes, keyGroup, func(dst []byte, g *group) []byte { return g.g.AppendState(o.p.set, dst) })
 	return o.changes.Take()
 }
 

@@ -137,8 +137,8 @@ func TestJob7CountGoesUpAndDown(t *testing.T) {
 	if want := map[string]string{`["2024-01-16",8]`: cc("2024-01-16", 8, 1)}; !maps.Equal(h.table, want) {
 		t.Fatalf("final table %v, want %v", h.table, want)
 	}
-	if len(h.op.(*Operator).parts[0].groups) != 1 {
-		t.Fatalf("groups held: %d, want 1 (empty groups are dropped)", len(h.op.(*Operator).parts[0].groups))
+	if len(h.op.(*Operator).state.Part(0).Rows) != 1 {
+		t.Fatalf("groups held: %d, want 1 (empty groups are dropped)", len(h.op.(*Operator).state.Part(0).Rows))
 	}
 }
 
@@ -343,7 +343,7 @@ func TestBadRecordsComeBackWithTheReason(t *testing.T) {
 			if f := h.faults[0]; !strings.Contains(f.Fault.Error(), tc.want) || f.Offset != 3 || string(f.Value) != tc.value {
 				t.Errorf("fault %q on %q, want it to mention %q", f.Fault, f.Value, tc.want)
 			}
-			if n := len(h.op.(*Operator).parts[0].groups); n != 0 || len(h.log[0]) != 0 {
+			if n := len(h.op.(*Operator).state.Part(0).Rows); n != 0 || len(h.log[0]) != 0 {
 				t.Errorf("a refused record left state: %d groups, %d changelog entries", n, len(h.log[0]))
 			}
 		})

@@ -73,7 +73,12 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 		if err != nil {
 			return err
 		}
-		o.wm.Restore(sdk.TopicPartition{Topic: string(key[1:]), Partition: index}, t)
+		// Of a topic no longer read (the config changed) it would join the
+		// minimum the watermark is and, never idle with idle.timeout.ms 0,
+		// hold it there for good.
+		if tp := (sdk.TopicPartition{Topic: string(key[1:]), Partition: index}); o.assigned[tp] {
+			o.wm.Restore(tp, t)
+		}
 	case keyHorizon:
 		if val == nil {
 			return nil

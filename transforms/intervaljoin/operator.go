@@ -45,6 +45,8 @@ type Operator struct {
 	last      int64         // the watermark last acted on
 	restoring bool          // Restore was called: queues are built before the next batch
 	expiry    stream.Expiry // state.ttl.ms
+	// assigned is what Assign named: the partitions the watermark is over.
+	assigned map[sdk.TopicPartition]bool
 
 	rows    [2]value.Row
 	roles   [2]role
@@ -126,8 +128,10 @@ func (o *Operator) partition(i int32) *partition {
 // Assign starts the watermark over the task's partitions.
 func (o *Operator) Assign(parts []sdk.TopicPartition) error {
 	o.wm.Assign(parts, o.now())
+	o.assigned = map[sdk.TopicPartition]bool{}
 	for _, tp := range parts {
 		o.partition(tp.Partition)
+		o.assigned[tp] = true
 	}
 	return nil
 }
@@ -197,7 +201,7 @@ func (o *Operator) record(r *sdk.Record, now time.Time) {
 		if sd.where != nil && !sd.where.Eval(row) {
 			continue
 		}
-		if err := o.read(sd, &o.roles[s], row, r); err != nil {
+		if err := o.read(sd, &o.roles[s], row, r, now); err != nil {
 			o.fault(r, o.sideErr(sd, err))
 			return
 		}
@@ -247,7 +251,7 @@ func (o *Operator) sideErr(sd *side, err error) error {
 
 // read fills a role from a record's extracted row: join key, event time
 // and the fields to keep.
-func (o *Operator) read(sd *side, ro *role, row *value.Row, r *sdk.Record) error {
+func (o *Operator) read(sd *side, ro *role, row *value.Row, r *sdk.Record, now time.Time) error {
 	ro.key = ro.key[:0]
 	for _, i := range sd.keyIdx {
 		v := row.Fields[i].Value
@@ -257,6 +261,9 @@ func (o *Operator) read(sd *side, ro *role, row *value.Row, r *sdk.Record) error
 		ro.key = stream.AppendKey(ro.key, v)
 	}
 	t, err := o.eventTime(sd, row, r)
+	if err == nil {
+		err = stream.CheckAhead(t, now, o.p.cfg.MaxAhead)
+	}
 	if err != nil {
 		return err
 	}
@@ -567,6 +574,7 @@ func (o *Operator) expire(now int64) {
 			}
 			pt.forget(ks)
 		}
+		pt.queue.prune()
 	}
 	o.expiry.Swept(now, next)
 }

@@ -209,6 +209,36 @@ func TestStateTTLDropsByWallClock(t *testing.T) {
 	}
 }
 
+// TestStateTTLBoundsTheEvictionQueue: while event time stalls (topic r
+// shows nothing and idle.timeout.ms is 0) state.ttl.ms is what bounds the
+// state, so the keys it drops must leave the eviction queue too, not wait
+// there, with their keyState, for a watermark that does not come.
+func TestStateTTLBoundsTheEvictionQueue(t *testing.T) {
+	h := newHarness(t, map[string]string{"state.ttl.ms": "60000"})
+	id := 0
+	for range 100 {
+		var recs []sdk.Record
+		for range 50 {
+			id++
+			recs = append(recs, left(id, id, int64(1_700_000_000_000+id)))
+		}
+		h.batch(recs, true)
+		h.tick(10 * time.Second)
+	}
+	pt := h.op.parts[0]
+	if h.op.Counts()["expired"] < 4000 {
+		t.Fatalf("counts %v: the test needs state.ttl.ms to drop most keys", h.op.Counts())
+	}
+	if len(pt.queue) > len(pt.keys) {
+		t.Errorf("%d items queued for eviction for %d keys held", len(pt.queue), len(pt.keys))
+	}
+	// The queue left still evicts what the watermark passes.
+	h.batch([]sdk.Record{left(id+1, 0, 1_700_000_100_000), right(id+2, 0, 1_700_000_100_000)}, true)
+	if l, r := h.entries(); l != 1 || r != 1 {
+		t.Errorf("%d left and %d right entries held after the watermark passed all but the last two", l, r)
+	}
+}
+
 // TestEqualTimesAcrossRestartsStayApart: two records of one key and time
 // stored on either side of a restart are two entries, in memory and in
 // the changelog.
@@ -309,6 +339,26 @@ func TestRestoreRefusesStateOfAnotherShape(t *testing.T) {
 	h.batch([]sdk.Record{left(2, 8, 12_000), right(3, 8, 12_000)}, true) // watermark 12000
 	if l, _ := h.entries(); l != 1 {
 		t.Errorf("%d left entries, want 1: left 1 can no longer join anything", l)
+	}
+}
+
+// TestRestoreIgnoresTheEventTimeOfATopicNoLongerRead: the watermark is the
+// minimum over the partitions the task reads; the largest event time the
+// changelog holds of a topic since dropped from the inputs must not join
+// that minimum, where (idle.timeout.ms 0) it would hold the watermark, and
+// so the eviction of all state, where it was for good.
+func TestRestoreIgnoresTheEventTimeOfATopicNoLongerRead(t *testing.T) {
+	h := newHarness(t, map[string]string{"left.topics": "l,x"}, sdk.TopicPartition{Topic: "l"}, sdk.TopicPartition{Topic: "r"}, sdk.TopicPartition{Topic: "x"})
+	h.batch([]sdk.Record{left(1, 7, 10_000), right(2, 7, 10_000), rec("x", 3, 7, 10_000, "x3")}, true)
+	h.cfg["left.topics"] = "l"
+	h.parts = []sdk.TopicPartition{{Topic: "l"}, {Topic: "r"}}
+	h.start()
+	h.batch([]sdk.Record{left(4, 8, 60_000), right(5, 8, 60_000)}, true)
+	if got := h.op.parts[0].horizon; got != 60_000 {
+		t.Errorf("watermark %d, want 60000: topic x is no longer read", got)
+	}
+	if l, r := h.entries(); l != 1 || r != 1 {
+		t.Errorf("%d left and %d right entries held, want only 4 and 5", l, r)
 	}
 }
 
@@ -415,5 +465,20 @@ func TestARecordLateForOneSideStillJoinsOnTheOther(t *testing.T) {
 	// left record from then on; left 1 and right 2 stay.
 	if l, r := h.entries(); l != 1 || r != 1 {
 		t.Errorf("%d left and %d right entries, want 1 and 1", l, r)
+	}
+}
+
+// TestEventTimeFarAheadOfTheClockIsRefused: a record dated further ahead of
+// the wall clock than event.time.max.ahead.ms comes back with the reason
+// and moves no watermark, so the honest records after it still join.
+func TestEventTimeFarAheadOfTheClockIsRefused(t *testing.T) {
+	h := newHarness(t, map[string]string{"event.time.max.ahead.ms": "3600000"})
+	now := h.clock.UnixMilli()
+	h.batch([]sdk.Record{left(1, 7, now-3000), left(2, 7, now+365*24*3600_000), right(3, 7, now-1000)}, true)
+	if len(h.faults) != 1 || !strings.Contains(h.faults[0].Fault.Error(), "ahead of the wall clock") {
+		t.Fatalf("faults %v, want the record a year ahead", h.faults)
+	}
+	if want := []string{pair(1, 3, 7, now-3000, now-1000)}; !slices.Equal(h.emitted, want) || len(h.late) != 0 {
+		t.Errorf("emitted %v (late %d), want %v", h.emitted, len(h.late), want)
 	}
 }

@@ -1,6 +1,7 @@
 package intervaljoin
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -148,6 +149,24 @@ func (h *evictHeap) pop() evictItem {
 	}
 	*h = q
 	return top
+}
+
+// prune drops the stale items (of keys gone, or queued again at another
+// deadline) and orders the rest, which a sorted slice is as a heap. A stale
+// item otherwise waits to be popped until the watermark passes its
+// deadline, which never happens when event time stalls: just when
+// state.ttl.ms is what bounds the state, every key it dropped would stay
+// in the queue with its keyState.
+func (h *evictHeap) prune() {
+	q := (*h)[:0]
+	for _, it := range *h {
+		if !it.ks.gone && it.ks.queued && it.ks.due == it.due {
+			q = append(q, it)
+		}
+	}
+	clear((*h)[len(q):])
+	slices.SortFunc(q, func(a, b evictItem) int { return cmp.Compare(a.due, b.due) })
+	*h = q
 }
 
 // ref names an entry that Changes must log, or the changelog key of one

@@ -54,7 +54,9 @@
 //     PROCTIME(). Rows already emitted keep the level they were emitted
 //     with; the next record of their key, even a repeat of the row held,
 //     works them out again with the level in effect then. No row for the
-//     key, or a null key, leaves lookup.* null.
+//     key, or a null key, leaves lookup.* null, as does a key no text
+//     column can hold (a NUL byte), which is not asked for: its query
+//     would fail whole, and fail the batch at every replay.
 //   - One query per batch, nothing changed before it. Process reads the
 //     batch, plans what each record does to its key's rows against the
 //     state without changing it, collects the lookup keys of the rows it

@@ -1,6 +1,7 @@
 package join
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,7 +20,7 @@ type op struct {
 	side  int
 	part  int32
 	del   bool
-	ident span // the join key, in Operator.buf
+	ident span // the join key, in Operator.buf behind its partition (pushIdent)
 	row   span // the new row's encoding, in Operator.buf; empty for a delete
 
 	// What planning found: the key's rows after the op (nil: none), and
@@ -28,9 +29,13 @@ type op struct {
 	noop        bool // a delete of a row not there: nothing changes
 	unchanged   bool // the row is the one held
 	compute     bool // work the output out again
-	lookupAt    int  // index of its lookup key in Operator.keys; -1: none
+	lookupAt    int  // index of its lookup key in Operator.keys; -1: none (null); noRow
 	err         error
 }
+
+// noRow is op.lookupAt of a lookup key no row can have: it finds no row
+// without a query.
+const noRow = -2
 
 // span is a part of Operator.buf, which may move while it grows.
 type span struct{ start, end int }
@@ -53,7 +58,7 @@ func (o *Operator) read(r *sdk.Record, i, side int) error {
 			return err
 		}
 		op.del = true
-		op.ident = o.pushIdent()
+		op.ident = o.pushIdent(op.part)
 		o.ops = append(o.ops, op)
 		return nil
 	}
@@ -82,7 +87,7 @@ func (o *Operator) read(r *sdk.Record, i, side int) error {
 	if err != nil {
 		return err
 	}
-	op.ident = o.pushIdent()
+	op.ident = o.pushIdent(op.part)
 	if !op.del {
 		start := len(o.buf)
 		o.buf = stream.AppendValues(o.buf, &o.row)
@@ -92,7 +97,11 @@ func (o *Operator) read(r *sdk.Record, i, side int) error {
 	return nil
 }
 
-func (o *Operator) pushIdent() span {
+// pushIdent appends o.ident to o.buf and returns its span, right behind
+// the partition index (4 bytes, big-endian), so that the two, a key of the
+// task's state, are one string of the batch's memory for plan.
+func (o *Operator) pushIdent(part int32) span {
+	o.buf = binary.BigEndian.AppendUint32(o.buf, uint32(part))
 	start := len(o.buf)
 	o.buf = append(o.buf, o.ident...)
 	return span{start, len(o.buf)}

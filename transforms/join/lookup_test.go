@@ -194,8 +194,8 @@ func TestLookupFailureLeavesStateUntouched(t *testing.T) {
 // stateOf is the changelog value of every key held.
 func stateOf(o *Operator) map[string]string {
 	m := map[string]string{}
-	for i, pt := range o.parts {
-		for k, e := range pt.rows {
+	for i, pt := range o.state.Parts() {
+		for k, e := range pt.Rows {
 			m[fmt.Sprint(i, k)] = string(appendState(nil, o.p.print, e))
 		}
 	}
@@ -288,4 +288,54 @@ func TestLookupKeyOfAFieldIsKept(t *testing.T) {
 	wantOut(t, h.send(user(2, "a", "NORMAL"), at(2, 101)),
 		`[2] {'op':'c','before':null,'after':{'id':2,'channel':'101','level':'A'}}`)
 	wantCounts(t, h, map[string]int64{"lookup_queries": 3, "lookup_hits": 19})
+}
+
+// A lookup key no PostgreSQL text holds (a NUL byte; invalid UTF-8, which
+// an untyped field keeps in the raw JSON of an object) finds no row: it is
+// not sent to the table, whose query would fail whole, and fail the batch
+// again at every replay, one record stopping the pipeline.
+func TestLookupKeyNoTextHoldsFindsNoRow(t *testing.T) {
+	db := newDB(t)
+	db.dictionary(t, map[int]string{101: "A"})
+	for _, tc := range []struct{ fields, channel, want string }{
+		{"id:long,channel_id:string", `"10\u00001"`, `'10\u00001'`},
+		{"id:long,channel_id", "{\"a\":\"\xff\"}", "{'a':'\xff'}"},
+	} {
+		h := newLookupHarness(t, db, lookupJoin(map[string]string{
+			"left.fields": tc.fields, "lookup.key.column": "id", "lookup.key": "left.channel_id",
+		}), 1)
+		out, err := h.op.Process(t.Context(), []sdk.Record{
+			rec("student", 1, `{"id":1,"channel_id":`+tc.channel+`}`), user(1, "a", "NORMAL"),
+			rec("student", 2, `{"id":2,"channel_id":"101"}`), user(2, "b", "NORMAL"),
+		})
+		if err != nil {
+			t.Fatalf("the key of %s failed the batch: %v", tc.channel, err)
+		}
+		wantOut(t, h.take(out, true),
+			"[1] {'op':'c','before':null,'after':{'id':1,'channel':"+tc.want+",'level':'other'}}",
+			`[2] {'op':'c','before':null,'after':{'id':2,'channel':'101','level':'A'}}`)
+		wantCounts(t, h, map[string]int64{"lookup_found": 1, "lookup_not_found": 1, "lookup_keys_queried": 1})
+	}
+}
+
+// Counts are totals since Open, as sdk.Counted says: the runtime exports
+// them as counters, and reads a total that went down as a restart. The
+// number of entries the cache holds goes down, so it is not one of them.
+func TestCountsNeverGoDown(t *testing.T) {
+	db := newDB(t)
+	db.dictionary(t, map[int]string{7: "B"})
+	h := newLookupHarness(t, db, lookupJoin(map[string]string{"lookup.cache.negative.ttl.ms": "0"}), 1)
+	h.send(student(1, 7), user(1, "a", "NORMAL"))
+	before := h.op.Counts()
+	// The channel leaves the table; past the TTL its entry expires, and
+	// the absence read is not cached (negative caching is off).
+	db.exec(t, `DELETE FROM channel_name_dictionary`)
+	h.clock = h.clock.Add(time.Hour)
+	h.send(student(1, 7))
+	after := h.op.Counts()
+	for k, n := range before {
+		if after[k] < n {
+			t.Errorf("%s went down from %d to %d", k, n, after[k])
+		}
+	}
 }

@@ -3,13 +3,13 @@ package join
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tributarydata/tributary/plugins/sdk"
 	"github.com/tributarydata/tributary/transforms/expr"
@@ -33,31 +33,28 @@ type Operator struct {
 	p      *plan
 	now    func() time.Time
 	table  *lookup.Table // nil: no lookup
-	parts  map[int32]*partition
+	state  stream.Keyed[*entry]
 	expiry stream.Expiry // state.ttl.ms
 
 	// The batch being processed.
 	ops     []op
 	hints   []hint
-	buf     []byte   // the ops' keys and rows
-	keys    []string // the lookup keys, one per op that looks one up
-	overlay map[string]int32
-	pending []pendingRows // the rows each key touched is planned to have
+	buf     []byte           // the ops' keys and rows
+	keys    []string         // the lookup keys, one per op that looks one up
+	overlay map[string]int32 // partition and join key → o.pending; keys in o.buf, during plan only
+	pending []pendingRows    // the rows each key touched is planned to have
 
 	row, before value.Row
 	work        value.Row // the working row of an output (plan.work, then the outputs)
 	vals        []value.Value
 	scratch     expr.Scratch
 	ident       []byte
-	okey        []byte
 	outRow      []byte // the output row computed, as JSON
 	outKey      []byte // its key
 	out         []sdk.Record
 	arena       []byte
 	changes     stream.Changes
 	taken       bool
-	stateKey    []byte
-	stateVal    []byte
 
 	counts counts
 }
@@ -70,20 +67,12 @@ type counts struct {
 	dimensionChanges, lookupFound, lookupNotFound, lookupNullKey int64
 }
 
-// partition is the state of one input partition index.
-type partition struct {
-	index int32
-	rows  map[string]*entry
-	dirty map[string]struct{} // keys whose state Changes must log
-}
-
 // pendingRows are the rows a key is planned to have.
 type pendingRows struct{ left, right []byte }
 
 func (o *Operator) init(p *plan, now func() time.Time, table *lookup.Table) {
 	o.p, o.now, o.table = p, now, table
 	o.expiry = stream.Expiry{TTL: p.ttl}
-	o.parts = map[int32]*partition{}
 	o.overlay = map[string]int32{}
 	o.work.Fields = make([]value.Field, 0, len(p.work)+len(p.outNames))
 	for _, name := range p.work {
@@ -94,20 +83,9 @@ func (o *Operator) init(p *plan, now func() time.Time, table *lookup.Table) {
 	}
 }
 
-func (o *Operator) partition(i int32) *partition {
-	pt := o.parts[i]
-	if pt == nil {
-		pt = &partition{index: i, rows: map[string]*entry{}, dirty: map[string]struct{}{}}
-		o.parts[i] = pt
-	}
-	return pt
-}
-
 // Assign makes room for the task's partitions.
 func (o *Operator) Assign(parts []sdk.TopicPartition) error {
-	for _, tp := range parts {
-		o.partition(tp.Partition)
-	}
+	o.state.Assign(parts)
 	return nil
 }
 
@@ -116,10 +94,10 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 	if len(key) < 2 || key[0] != keyEntry {
 		return fmt.Errorf("unknown state key %q", key)
 	}
-	pt := o.partition(index)
+	pt := o.state.Part(index)
 	k := string(key[1:])
 	if val == nil {
-		delete(pt.rows, k)
+		delete(pt.Rows, k)
 		return nil
 	}
 	e := &entry{key: k}
@@ -146,7 +124,7 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 	if e.out != nil && !json.Valid(e.out) {
 		return fmt.Errorf("stored output row is not valid JSON")
 	}
-	pt.rows[k] = e
+	pt.Rows[k] = e
 	return nil
 }
 
@@ -236,9 +214,11 @@ func (o *Operator) plan(now int64) {
 	for i := range o.ops {
 		op := &o.ops[i]
 		ident := o.buf[op.ident.start:op.ident.end]
-		o.okey = binary.BigEndian.AppendUint32(o.okey[:0], uint32(op.part))
-		o.okey = append(o.okey, ident...)
-		at, ok := o.overlay[string(o.okey)]
+		// The partition and the key as read put them (pushIdent), not a
+		// copy of them per key: o.buf does not change until the next
+		// batch, and the overlay is cleared before then.
+		okey := unsafe.String(&o.buf[op.ident.start-4], op.ident.end-op.ident.start+4)
+		at, ok := o.overlay[okey]
 		if !ok {
 			at = int32(len(o.pending))
 			var rows pendingRows
@@ -246,7 +226,7 @@ func (o *Operator) plan(now int64) {
 				rows = pendingRows{e.left, e.right}
 			}
 			o.pending = append(o.pending, rows)
-			o.overlay[string(o.okey)] = at
+			o.overlay[okey] = at
 		}
 		cur := &o.pending[at]
 		held := &cur.left
@@ -274,7 +254,13 @@ func (o *Operator) plan(now int64) {
 			switch {
 			case err != nil:
 				op.err = fmt.Errorf("lookup.key: %w", err)
-			case !v.IsNull():
+			case v.IsNull():
+			case !keyText(v.Text()):
+				// No row has it, and asking for it would fail the whole
+				// query, the batch with it, and again at every replay:
+				// one record would stop the join.
+				op.lookupAt = noRow
+			default:
 				op.lookupAt = len(o.keys)
 				// A copy: the text of a field points into the batch's
 				// memory, which the next batch rewrites, and the cache
@@ -283,21 +269,28 @@ func (o *Operator) plan(now int64) {
 			}
 		}
 	}
+	clear(o.overlay) // its keys point into o.buf, which the next batch rewrites
 }
 
 // live returns the entry of a key unless it is past its time to live,
 // which makes it absent whether or not expire has swept it yet.
 func (o *Operator) live(part int32, ident []byte, now int64) *entry {
-	pt := o.parts[part]
+	pt := o.state.Lookup(part)
 	if pt == nil {
 		return nil
 	}
-	e := pt.rows[string(ident)]
+	e := pt.Rows[string(ident)]
 	if e == nil || o.expiry.Expired(e.at, now) {
 		return nil
 	}
 	return e
 }
+
+// keyText reports whether a lookup key can be the text of a key column:
+// PostgreSQL text holds no NUL byte, nor, in a UTF-8 database (Hologres'
+// only encoding), invalid UTF-8, and a query asking for such a key fails
+// whole (invalid byte sequence, not retriable).
+func keyText(s string) bool { return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) }
 
 func (o *Operator) hasRow(op *op) bool {
 	return op.left != nil && (op.right != nil || !o.p.inner)
@@ -310,20 +303,19 @@ func (o *Operator) apply(op *op, r *sdk.Record, results []lookup.Result, now int
 		o.counts.unknownDelete++
 		return
 	}
-	pt := o.partition(op.part)
+	pt := o.state.Part(op.part)
 	ident := o.buf[op.ident.start:op.ident.end]
-	e := pt.rows[string(ident)]
+	e := pt.Rows[string(ident)]
 	if e != nil && o.expiry.Expired(e.at, now) {
 		// As plan saw it: past its time to live, forgotten.
-		delete(pt.rows, e.key)
-		pt.dirty[e.key] = struct{}{}
+		pt.Delete(e.key)
 		o.counts.expired++
 		e = nil
 	}
 	if e == nil {
 		k := string(ident)
 		e = &entry{key: k}
-		pt.rows[k] = e
+		pt.Rows[k] = e // logged below if it changed
 	}
 	changed := false
 	if op.unchanged {
@@ -357,10 +349,10 @@ func (o *Operator) apply(op *op, r *sdk.Record, results []lookup.Result, now int
 		changed = true
 	}
 	if e.empty() {
-		delete(pt.rows, e.key)
+		delete(pt.Rows, e.key)
 	}
 	if changed {
-		pt.dirty[e.key] = struct{}{}
+		pt.Touch(e.key)
 	}
 }
 
@@ -410,14 +402,17 @@ func (o *Operator) compute(op *op, results []lookup.Result) (bool, error) {
 		return false, op.err
 	}
 	var res *lookup.Result
-	if op.lookupAt >= 0 {
+	switch {
+	case op.lookupAt >= 0:
 		res = &results[op.lookupAt]
 		if res.Found {
 			o.counts.lookupFound++
 		} else {
 			o.counts.lookupNotFound++
 		}
-	} else if o.table != nil {
+	case op.lookupAt == noRow:
+		o.counts.lookupNotFound++
+	case o.table != nil:
 		o.counts.lookupNullKey++
 	}
 	if op.right != nil {
@@ -553,22 +548,7 @@ func (o *Operator) fault(r *sdk.Record, err error) {
 // live, without a retraction, when a sweep is due (stream.Expiry); a key
 // past its time is treated as gone by Process whether or not it was swept.
 func (o *Operator) expire(now int64) {
-	if !o.expiry.Due(now) {
-		return
-	}
-	next := int64(math.MaxInt64)
-	for _, pt := range o.parts {
-		for k, e := range pt.rows {
-			if o.expiry.Expired(e.at, now) {
-				delete(pt.rows, k)
-				pt.dirty[k] = struct{}{}
-				o.counts.expired++
-				continue
-			}
-			next = min(next, o.expiry.Deadline(e.at))
-		}
-	}
-	o.expiry.Swept(now, next)
+	o.counts.expired += o.state.Sweep(&o.expiry, now, func(e *entry) int64 { return e.at })
 }
 
 // Changes logs the keys stored, changed and forgotten since the last call.
@@ -577,19 +557,7 @@ func (o *Operator) Changes() []sdk.StateChange {
 		o.changes.Reset()
 	}
 	o.taken = true
-	for _, pt := range o.parts {
-		for k := range pt.dirty {
-			o.stateKey = append(append(o.stateKey[:0], keyEntry), k...)
-			e, ok := pt.rows[k]
-			if !ok {
-				o.changes.Delete(pt.index, o.stateKey)
-				continue
-			}
-			o.stateVal = appendState(o.stateVal[:0], o.p.print, e)
-			o.changes.Put(pt.index, o.stateKey, o.stateVal)
-		}
-		clear(pt.dirty)
-	}
+	o.state.Log(&o.changes, keyEntry, func(dst []byte, e *entry) []byte { return appendState(dst, o.p.print, e) })
 	return o.changes.Take()
 }
 
@@ -610,7 +578,7 @@ func (o *Operator) Changes() []sdk.StateChange {
 //     lookup_found, lookup_not_found: output rows whose lookup found a
 //     dimension row or not; lookup_null_key: rows whose lookup key was
 //     null; and the lookup table's counters (hits, misses, queries…) as
-//     lookup_<name>.
+//     lookup_<name>, but for entries, a gauge and not a total.
 func (o *Operator) Counts() map[string]int64 {
 	c := &o.counts
 	m := map[string]int64{
@@ -625,6 +593,11 @@ func (o *Operator) Counts() map[string]int64 {
 			"lookup_not_found": c.lookupNotFound, "lookup_null_key": c.lookupNullKey,
 		})
 		for k, v := range o.table.Counts() {
+			if k == "entries" {
+				// A gauge: the runtime reads a total that went down as a
+				// restart and adds it all again.
+				continue
+			}
 			m["lookup_"+k] = v
 		}
 	}

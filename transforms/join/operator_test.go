@@ -29,11 +29,11 @@ func TestLeftJoinLeftFirst(t *testing.T) {
 	wantOut(t, h.send(tombstone("student", 1)),
 		`[1] {'op':'d','before':{'id':1,'channel':8,'name':null,'status':null},'after':null}`)
 	wantCounts(t, h, map[string]int64{"joined": 2, "unmatched": 3, "inserted": 1, "updated": 4, "deleted": 1, "emitted": 6, "waiting": 1})
-	if n := len(h.op.parts[0].rows); n != 0 {
+	if n := len(h.op.state.Part(0).Rows); n != 0 {
 		t.Errorf("%d keys held after both sides left", n)
 	}
 	h.start()
-	if n := len(h.op.parts[0].rows); n != 0 {
+	if n := len(h.op.state.Part(0).Rows); n != 0 {
 		t.Errorf("%d keys restored after both sides left", n)
 	}
 }
@@ -288,10 +288,10 @@ func TestStateTTL(t *testing.T) {
 	if got := h.tick(30 * time.Second); len(got) != 0 {
 		t.Fatalf("expiry emitted %q", got)
 	}
-	if _, ok := h.op.parts[0].rows[string(key(2))]; ok {
+	if _, ok := h.op.state.Part(0).Rows[string(key(2))]; ok {
 		t.Fatal("key 2 not forgotten after 70 s")
 	}
-	if _, ok := h.op.parts[0].rows[string(key(1))]; !ok {
+	if _, ok := h.op.state.Part(0).Rows[string(key(1))]; !ok {
 		t.Fatal("key 1 forgotten 30 s after its last record")
 	}
 	wantCounts(t, h, map[string]int64{"expired": 1})
@@ -301,7 +301,7 @@ func TestStateTTL(t *testing.T) {
 	wantOut(t, h.send(user(1, "Ann", "FROZEN")))
 	wantCounts(t, h, map[string]int64{"expired": 2, "waiting": 3})
 	h.start()
-	if n := len(h.op.parts[0].rows); n != 1 {
+	if n := len(h.op.state.Part(0).Rows); n != 1 {
 		t.Fatalf("%d keys restored, want the user of 1 alone", n)
 	}
 }
@@ -345,5 +345,26 @@ func TestRestoreRefusesOtherFields(t *testing.T) {
 		if err := op.Restore(0, bad[0], bad[1]); err == nil {
 			t.Errorf("restore of %q = %q succeeded", bad[0], bad[1])
 		}
+	}
+}
+
+// Repeats of the rows held cost no allocation per record: planning a
+// batch keys its overlay by the batch's own memory, not by a copy of each
+// key.
+func TestRepeatsAllocateNothing(t *testing.T) {
+	h := newHarness(t, nil, 1)
+	var batch []sdk.Record
+	for id := range 200 {
+		batch = append(batch, student(id, 7), user(id, "Ann", "NORMAL"))
+	}
+	h.send(batch...)
+	allocs := testing.AllocsPerRun(20, func() {
+		if _, err := h.op.Process(t.Context(), batch); err != nil {
+			t.Fatal(err)
+		}
+		h.op.Changes()
+	})
+	if perRecord := allocs / float64(len(batch)); perRecord > 0.05 {
+		t.Fatalf("%.0f allocations for a batch of %d repeats: %.2f per record", allocs, len(batch), perRecord)
 	}
 }

@@ -202,16 +202,16 @@ func TestCrashAndReplayGivesTheUninterruptedResults(t *testing.T) {
 
 // sameState compares two operators' entries.
 func sameState(a, b *Operator) bool {
-	for _, i := range slices.Sorted(maps.Keys(a.parts)) {
-		pb := b.parts[i]
-		if pb == nil || !maps.EqualFunc(a.parts[i].rows, pb.rows, func(x, y *entry) bool {
+	for _, i := range slices.Sorted(maps.Keys(a.state.Parts())) {
+		pb := b.state.Lookup(i)
+		if pb == nil || !maps.EqualFunc(a.state.Lookup(i).Rows, pb.Rows, func(x, y *entry) bool {
 			return string(x.left) == string(y.left) && string(x.right) == string(y.right) &&
 				string(x.out) == string(y.out) && string(x.outKey) == string(y.outKey) && x.at == y.at
 		}) {
 			return false
 		}
 	}
-	return len(a.parts) == len(b.parts)
+	return len(a.state.Parts()) == len(b.state.Parts())
 }
 
 // TestStateRoundTrips: every entry shape survives the changelog encoding,

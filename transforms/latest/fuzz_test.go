@@ -65,9 +65,9 @@ func FuzzRecord(f *testing.F) {
 			}
 			h.take(out, true)
 			h.table() // no retraction of a row never added
-			held := maps.Clone(h.op.parts[0].rows)
+			held := maps.Clone(h.op.state.Part(0).Rows)
 			h.start()
-			restored := h.op.parts[0].rows
+			restored := h.op.state.Part(0).Rows
 			if !maps.EqualFunc(held, restored, func(a, b entry) bool { return string(a.row) == string(b.row) && a.at == b.at }) {
 				t.Fatalf("state after a restore differs: %d rows held, %d restored", len(held), len(restored))
 			}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/tributarydata/tributary/plugins/sdk"
@@ -36,32 +35,26 @@ type Operator struct {
 	sdk.UnimplementedTransform
 	p      *plan
 	now    func() time.Time
-	parts  map[int32]*partition
+	state  stream.Keyed[entry]
 	expiry stream.Expiry // state.ttl.ms
 
-	row      value.Row // the new version
-	before   value.Row // an envelope's before
-	ident    []byte
-	enc      []byte
-	vals     []value.Value
-	oldKey   []byte
-	newKey   []byte
-	out      []sdk.Record
-	arena    []byte
-	changes  stream.Changes
-	taken    bool
-	stateKey []byte
-	stateVal []byte
+	row     value.Row // the new version
+	before  value.Row // an envelope's before
+	ident   []byte
+	enc     []byte
+	vals    []value.Value
+	oldKey  []byte
+	newKey  []byte
+	out     []sdk.Record
+	arena   []byte
+	changes stream.Changes
+	taken   bool
 
 	inserted, updated, deleted, split, unchanged, unknownDelete, expired, emitted int64
 }
 
 // partition is the state of one input partition index.
-type partition struct {
-	index int32
-	rows  map[string]entry
-	dirty map[string]struct{} // keys whose state Changes must log
-}
+type partition = stream.Part[entry]
 
 // entry is a stored row.
 type entry struct {
@@ -76,24 +69,12 @@ type entry struct {
 func (o *Operator) init(p *plan, now func() time.Time) {
 	o.p, o.now = p, now
 	o.expiry = stream.Expiry{TTL: p.ttl}
-	o.parts = map[int32]*partition{}
 	o.vals = make([]value.Value, 0, len(p.names))
-}
-
-func (o *Operator) partition(i int32) *partition {
-	pt := o.parts[i]
-	if pt == nil {
-		pt = &partition{index: i, rows: map[string]entry{}, dirty: map[string]struct{}{}}
-		o.parts[i] = pt
-	}
-	return pt
 }
 
 // Assign makes room for the task's partitions.
 func (o *Operator) Assign(parts []sdk.TopicPartition) error {
-	for _, tp := range parts {
-		o.partition(tp.Partition)
-	}
+	o.state.Assign(parts)
 	return nil
 }
 
@@ -102,10 +83,10 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 	if len(key) < 2 || key[0] != keyRow {
 		return fmt.Errorf("unknown state key %q", key)
 	}
-	pt := o.partition(index)
+	pt := o.state.Part(index)
 	ident := key[1:]
 	if val == nil {
-		delete(pt.rows, string(ident))
+		delete(pt.Rows, string(ident))
 		return nil
 	}
 	if len(val) < 5 || val[0] != stateVersion {
@@ -132,7 +113,7 @@ func (o *Operator) Restore(index int32, key, val []byte) error {
 		return fmt.Errorf("stored row: %w", err)
 	}
 	k := string(ident)
-	pt.rows[k] = entry{key: k, row: bytes.Clone(row), at: at}
+	pt.Rows[k] = entry{key: k, row: bytes.Clone(row), at: at}
 	return nil
 }
 
@@ -167,7 +148,7 @@ func (o *Operator) Tick(_ context.Context, now time.Time) ([]sdk.Record, error) 
 }
 
 func (o *Operator) record(r *sdk.Record, now int64) {
-	pt := o.partition(r.Partition)
+	pt := o.state.Part(r.Partition)
 	o.row.Reset()
 	o.before.Reset()
 	if r.Value == nil {
@@ -264,11 +245,10 @@ func (o *Operator) tombstoneIdentity(r *sdk.Record) error {
 // emits the change.
 func (o *Operator) upsert(r *sdk.Record, pt *partition, now int64) {
 	o.enc = stream.AppendValues(o.enc[:0], &o.row)
-	e, ok := pt.rows[string(o.ident)]
+	e, ok := pt.Rows[string(o.ident)]
 	if !ok {
 		k := string(o.ident)
-		pt.rows[k] = entry{key: k, row: bytes.Clone(o.enc), at: now}
-		pt.dirty[k] = struct{}{}
+		pt.Put(k, entry{key: k, row: bytes.Clone(o.enc), at: now})
 		o.newKey = o.outKey(o.newKey[:0], o.enc)
 		o.emit(r, change.Create, nil, o.enc, o.newKey)
 		o.inserted++
@@ -279,8 +259,7 @@ func (o *Operator) upsert(r *sdk.Record, pt *partition, now int64) {
 		if o.p.ttl > 0 && e.at != now {
 			// Still the latest version: it lives on.
 			e.at = now
-			pt.rows[e.key] = e
-			pt.dirty[e.key] = struct{}{}
+			pt.Put(e.key, e)
 		}
 		return
 	}
@@ -298,21 +277,19 @@ func (o *Operator) upsert(r *sdk.Record, pt *partition, now int64) {
 	}
 	e.row = append(e.row[:0], o.enc...)
 	e.at = now
-	pt.rows[e.key] = e
-	pt.dirty[e.key] = struct{}{}
+	pt.Put(e.key, e)
 }
 
 // delete forgets o.ident and emits the retraction of its row.
 func (o *Operator) delete(r *sdk.Record, pt *partition) {
-	e, ok := pt.rows[string(o.ident)]
+	e, ok := pt.Rows[string(o.ident)]
 	if !ok {
 		o.unknownDelete++
 		return
 	}
 	o.oldKey = o.outKey(o.oldKey[:0], e.row)
 	o.emit(r, change.Delete, e.row, nil, o.oldKey)
-	delete(pt.rows, e.key)
-	pt.dirty[e.key] = struct{}{}
+	pt.Delete(e.key)
 	o.deleted++
 }
 
@@ -389,22 +366,7 @@ func (o *Operator) fault(r *sdk.Record, err error) {
 // expire forgets the rows whose last version is older than the time to
 // live, without a retraction, when a sweep is due (stream.Expiry).
 func (o *Operator) expire(now int64) {
-	if !o.expiry.Due(now) {
-		return
-	}
-	next := int64(math.MaxInt64)
-	for _, pt := range o.parts {
-		for k, e := range pt.rows {
-			if o.expiry.Expired(e.at, now) {
-				delete(pt.rows, k)
-				pt.dirty[k] = struct{}{}
-				o.expired++
-				continue
-			}
-			next = min(next, o.expiry.Deadline(e.at))
-		}
-	}
-	o.expiry.Swept(now, next)
+	o.expired += o.state.Sweep(&o.expiry, now, func(e entry) int64 { return e.at })
 }
 
 // Changes logs the rows stored, refreshed and forgotten since the last
@@ -414,22 +376,12 @@ func (o *Operator) Changes() []sdk.StateChange {
 		o.changes.Reset()
 	}
 	o.taken = true
-	for _, pt := range o.parts {
-		for k := range pt.dirty {
-			o.stateKey = append(append(o.stateKey[:0], keyRow), k...)
-			e, ok := pt.rows[k]
-			if !ok {
-				o.changes.Delete(pt.index, o.stateKey)
-				continue
-			}
-			o.stateVal = append(o.stateVal[:0], stateVersion)
-			o.stateVal = binary.LittleEndian.AppendUint32(o.stateVal, o.p.print)
-			o.stateVal = binary.AppendVarint(o.stateVal, e.at)
-			o.stateVal = append(o.stateVal, e.row...)
-			o.changes.Put(pt.index, o.stateKey, o.stateVal)
-		}
-		clear(pt.dirty)
-	}
+	o.state.Log(&o.changes, keyRow, func(dst []byte, e entry) []byte {
+		dst = append(dst, stateVersion)
+		dst = binary.LittleEndian.AppendUint32(dst, o.p.print)
+		dst = binary.AppendVarint(dst, e.at)
+		return append(dst, e.row...)
+	})
 	return o.changes.Take()
 }
 

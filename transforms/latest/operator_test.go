@@ -358,8 +358,8 @@ func TestStateLivesPerPartition(t *testing.T) {
 		t.Fatalf("%d outputs, want a create per partition: the same id in two partitions is two rows", n)
 	}
 	for p := range int32(2) {
-		if len(h.log[p]) != 1 || len(h.op.parts[p].rows) != 1 {
-			t.Fatalf("partition %d: changelog %d entries, %d rows; want 1 and 1", p, len(h.log[p]), len(h.op.parts[p].rows))
+		if len(h.log[p]) != 1 || len(h.op.state.Part(p).Rows) != 1 {
+			t.Fatalf("partition %d: changelog %d entries, %d rows; want 1 and 1", p, len(h.log[p]), len(h.op.state.Part(p).Rows))
 		}
 	}
 }
@@ -403,7 +403,7 @@ func TestBadRecordsComeBackWithTheReason(t *testing.T) {
 			if f.Offset != 42 || string(f.Value) != string(tc.rec.Value) {
 				t.Errorf("the fault is not the input record: %+v", f)
 			}
-			if len(h.op.parts[0].rows) != 0 || len(h.log[0]) != 0 {
+			if len(h.op.state.Part(0).Rows) != 0 || len(h.log[0]) != 0 {
 				t.Errorf("a refused record left state")
 			}
 		})
@@ -418,10 +418,10 @@ func TestTTLForgetsQuietKeysWithoutRetraction(t *testing.T) {
 	if got := h.tick(25 * time.Second); len(got) != 0 {
 		t.Fatalf("expiry emitted %v, want nothing", got)
 	}
-	if _, ok := h.op.parts[0].rows[string(identity(1))]; ok {
+	if _, ok := h.op.state.Part(0).Rows[string(identity(1))]; ok {
 		t.Fatal("key 1, quiet for 65s with a 64s TTL, is still held")
 	}
-	if _, ok := h.op.parts[0].rows[string(identity(2))]; !ok {
+	if _, ok := h.op.state.Part(0).Rows[string(identity(2))]; !ok {
 		t.Fatal("key 2, seen 25s ago, was forgotten")
 	}
 	last := h.log[0][len(h.log[0])-1]
@@ -435,8 +435,8 @@ func TestTTLForgetsQuietKeysWithoutRetraction(t *testing.T) {
 		t.Fatalf("a forgotten key came back as %v, want a create", got)
 	}
 	h.tick(40 * time.Second)
-	if len(h.op.parts[0].rows) != 1 {
-		t.Fatalf("after a restart key 2 should have expired by its restored time: rows %d", len(h.op.parts[0].rows))
+	if len(h.op.state.Part(0).Rows) != 1 {
+		t.Fatalf("after a restart key 2 should have expired by its restored time: rows %d", len(h.op.state.Part(0).Rows))
 	}
 	if c := h.op.Counts()["expired"]; c != 1 {
 		t.Errorf("expired count %d after the restart, want 1", c)
@@ -447,7 +447,7 @@ func TestTTLZeroKeepsEverything(t *testing.T) {
 	h := newHarness(t, nil, 1)
 	h.batch([]sdk.Record{row(0, 1, 7, 1, "a")}, true)
 	h.tick(1000 * time.Hour)
-	if len(h.op.parts[0].rows) != 1 {
+	if len(h.op.state.Part(0).Rows) != 1 {
 		t.Fatal("a key was forgotten without a TTL")
 	}
 }

@@ -10,6 +10,7 @@ import "github.com/tributarydata/tributary/plugins/sdk"
 type Changes struct {
 	list  []sdk.StateChange
 	arena []byte
+	used  int // bytes copied since the last Reset, over every chunk
 }
 
 // Put records that key now holds value in partition's state.
@@ -33,11 +34,25 @@ func (c *Changes) Len() int { return len(c.list) }
 // Take returns the changes recorded since the last Reset.
 func (c *Changes) Take() []sdk.StateChange { return c.list }
 
+// retainBytes is the most arena a Reset keeps when its batch used little of
+// it: one large batch (a restore, a window firing 100k groups) must not pin
+// its peak memory for the rest of the task's life.
+const retainBytes = 1 << 20
+
 // Reset forgets what Take returned and reuses its memory.
 func (c *Changes) Reset() {
 	clear(c.list)
-	c.list = c.list[:0]
-	c.arena = c.arena[:0]
+	if cap(c.list) > 4096 && len(c.list) < cap(c.list)/4 {
+		c.list = nil
+	} else {
+		c.list = c.list[:0]
+	}
+	if cap(c.arena) > retainBytes && c.used < cap(c.arena)/4 {
+		c.arena = nil
+	} else {
+		c.arena = c.arena[:0]
+	}
+	c.used = 0
 }
 
 // copy puts b in the arena. When the arena is full a new one is started
@@ -51,5 +66,6 @@ func (c *Changes) copy(b []byte) []byte {
 	}
 	start := len(c.arena)
 	c.arena = append(c.arena, b...)
+	c.used += len(b)
 	return c.arena[start:len(c.arena):len(c.arena)]
 }

@@ -2,8 +2,10 @@ package stream
 
 import (
 	"bytes"
+	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -148,5 +150,79 @@ func TestChangesKeepTheirBytes(t *testing.T) {
 	c.Reset()
 	if c.Len() != 0 {
 		t.Errorf("%d changes after Reset", c.Len())
+	}
+}
+
+// TestChangesReleaseAPeakBatch: after one huge batch, small batches must not
+// keep its memory alive.
+func TestChangesReleaseAPeakBatch(t *testing.T) {
+	var c Changes
+	big := bytes.Repeat([]byte("v"), 1000)
+	for range 20_000 { // ~20 MB of changes
+		c.Put(0, []byte("key"), big)
+	}
+	c.Reset()
+	c.Put(0, []byte("k"), []byte("v"))
+	c.Reset()
+	if cap(c.arena) > retainBytes || cap(c.list) > 4096 {
+		t.Errorf("after a small batch the buffer still holds %d bytes of arena and room for %d changes", cap(c.arena), cap(c.list))
+	}
+	// A steady large batch keeps its memory: no reallocation per batch.
+	for range 3 {
+		for range 20_000 {
+			c.Put(0, []byte("key"), big)
+		}
+		kept := cap(c.arena)
+		c.Reset()
+		if kept > retainBytes && cap(c.arena) != kept {
+			t.Errorf("a batch as large as the last one dropped the arena (%d → %d)", kept, cap(c.arena))
+		}
+	}
+}
+
+// TestKeyedLogsEachChangedKeyOnceAndSweeps: Log writes each changed key's
+// entry, or its delete, once, whatever touched it, under tag+key; Sweep
+// forgets what outlived the TTL, and the next Log deletes it.
+func TestKeyedLogsEachChangedKeyOnceAndSweeps(t *testing.T) {
+	var k Keyed[int64] // the entry is its last-touch time
+	p := k.Part(3)
+	p.Put("a", 10)
+	p.Put("a", 20)
+	p.Put("b", 30)
+	p.Rows["restored"] = 5 // as Restore writes: not logged
+	p.Delete("gone")
+	encode := func(dst []byte, at int64) []byte { return strconv.AppendInt(dst, at, 10) }
+	logged := func() map[string]string {
+		var c Changes
+		k.Log(&c, 'x', encode)
+		got := map[string]string{}
+		for _, ch := range c.Take() {
+			if ch.Partition != 3 {
+				t.Errorf("change in partition %d, want 3", ch.Partition)
+			}
+			v := "delete"
+			if ch.Value != nil {
+				v = string(ch.Value)
+			}
+			got[string(ch.Key)] = v
+		}
+		return got
+	}
+	if got, want := logged(), map[string]string{"xa": "20", "xb": "30", "xgone": "delete"}; !maps.Equal(got, want) {
+		t.Fatalf("logged %v, want %v", got, want)
+	}
+	if got := logged(); len(got) != 0 {
+		t.Fatalf("a second Log with nothing changed wrote %v", got)
+	}
+	// At 125 with a TTL of 100, what was touched at 25 or before is gone.
+	x := Expiry{TTL: 100}
+	if n := k.Sweep(&x, 125, func(at int64) int64 { return at }); n != 2 {
+		t.Errorf("swept %d, want 2", n)
+	}
+	if got, want := logged(), map[string]string{"xa": "delete", "xrestored": "delete"}; !maps.Equal(got, want) {
+		t.Fatalf("after the sweep logged %v, want %v", got, want)
+	}
+	if _, ok := p.Rows["b"]; !ok {
+		t.Error("the sweep forgot b, touched at 30")
 	}
 }

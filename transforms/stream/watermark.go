@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -111,4 +112,20 @@ func (p *partitionTime) watermark(delay int64) int64 {
 		return NoTime
 	}
 	return p.max - delay
+}
+
+// CheckAhead refuses an event time more than maxAhead past the wall clock
+// now (maxAhead 0: no limit). Event time comes from clients' clocks, and one
+// record whose clock says 2030 would move its partition's watermark, and
+// with it the task's, past every honest record, all of which would then be
+// late, for good, since the watermark is kept in the changelog.
+func CheckAhead(eventTime int64, now time.Time, maxAhead time.Duration) error {
+	if maxAhead <= 0 {
+		return nil
+	}
+	if ahead := eventTime - now.UnixMilli(); ahead > maxAhead.Milliseconds() {
+		return fmt.Errorf("event time %d ms is %s ahead of the wall clock, more than event.time.max.ahead.ms (%s) allows",
+			eventTime, time.Duration(ahead)*time.Millisecond, maxAhead)
+	}
+	return nil
 }

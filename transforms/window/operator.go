@@ -57,6 +57,7 @@ type Operator struct {
 	outRow  value.Row
 	key     []byte
 	starts  []int64
+	added   []added // the windows the current record went into
 	out     []sdk.Record
 	arena   []byte // outputs' keys and values, in chunks never moved
 	scratch []byte
@@ -93,6 +94,15 @@ type entry struct {
 	g     agg.Group
 	key   string // the encoded group values, the pane's map key
 	dirty bool
+}
+
+// added is one window a record was added to, kept until the record is in
+// all of its windows or in none.
+type added struct {
+	start int64
+	pn    *pane
+	e     *entry
+	fresh bool // e is not in pn.groups yet
 }
 
 func (o *Operator) init(p *plan, now func() time.Time) {
@@ -270,6 +280,9 @@ func (o *Operator) record(r *sdk.Record, now time.Time) {
 		return
 	}
 	t, err := o.eventTime(r)
+	if err == nil {
+		err = stream.CheckAhead(t, now, o.p.cfg.MaxAhead)
+	}
 	if err != nil {
 		o.fault(r, err)
 		return
@@ -293,10 +306,13 @@ func (o *Operator) record(r *sdk.Record, now time.Time) {
 		o.key = stream.AppendKey(o.key, v)
 	}
 	o.starts = o.p.windows.Starts(o.starts[:0], t)
-	counted := false
+	// A record of hopping windows counts in every open window it falls in
+	// or in none: a failure in one (a sum out of range in that window's
+	// group) takes it back out of the others, and the record is rejected
+	// with the reason, never counted in part.
+	o.added = o.added[:0]
 	for _, start := range o.starts {
-		end := start + o.p.size
-		if end+o.p.late <= pt.fired {
+		if start+o.p.size+o.p.late <= pt.fired {
 			continue // closed for good
 		}
 		pn := pt.pane(start)
@@ -309,24 +325,26 @@ func (o *Operator) record(r *sdk.Record, now time.Time) {
 			if fresh && len(pn.groups) == 0 {
 				pt.drop(start)
 			}
-			if !counted {
-				o.fault(r, err)
-				return
-			}
-			continue
+			o.takeBack(pt)
+			o.fault(r, err)
+			return
 		}
-		if fresh {
-			pn.groups[e.key] = e
+		o.added = append(o.added, added{start: start, pn: pn, e: e, fresh: fresh})
+	}
+	counted := len(o.added) > 0
+	for _, a := range o.added {
+		e := a.e
+		if a.fresh {
+			a.pn.groups[e.key] = e
 		}
-		counted = true
 		if !e.dirty {
 			e.dirty = true
-			pn.dirty = append(pn.dirty, e)
+			a.pn.dirty = append(a.pn.dirty, e)
 		}
-		if end <= pt.fired {
+		if a.start+o.p.size <= pt.fired {
 			// Fired already, still within the allowed lateness: the
 			// corrected result replaces the one emitted.
-			o.emit(start, o.key, &e.g, now)
+			o.emit(a.start, o.key, &e.g, now)
 			o.corrected++
 		}
 	}
@@ -336,6 +354,19 @@ func (o *Operator) record(r *sdk.Record, now time.Time) {
 	if moved {
 		o.advance(now)
 	}
+}
+
+// takeBack removes the current row from the windows it was added to.
+func (o *Operator) takeBack(pt *partition) {
+	for _, a := range o.added {
+		// Retracting the row just added returns the group to where it
+		// was, so it cannot fail.
+		_ = a.e.g.Add(o.p.set, &o.row, -1)
+		if a.fresh && len(a.pn.groups) == 0 {
+			pt.drop(a.start)
+		}
+	}
+	o.added = o.added[:0]
 }
 
 func (o *Operator) eventTime(r *sdk.Record) (int64, error) {
@@ -514,4 +545,16 @@ func (o *Operator) Changes() []sdk.StateChange {
 // a fired window.
 func (o *Operator) Counts() map[string]int64 {
 	return map[string]int64{"late": o.late, "filtered": o.filtered, "emitted": o.emitted, "corrected": o.corrected}
+}
+
+// Groups returns how many groups the open windows hold: the size of the
+// state, for measuring it.
+func (o *Operator) Groups() int {
+	n := 0
+	for _, pt := range o.parts {
+		for _, pn := range pt.panes {
+			n += len(pn.groups)
+		}
+	}
+	return n
 }

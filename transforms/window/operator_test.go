@@ -211,6 +211,32 @@ func TestHoppingWindowsCountEachRecordInEveryWindowHoldingIt(t *testing.T) {
 	}
 }
 
+// TestHoppingWindowRecordCountsInAllItsWindowsOrNone: a record whose sum
+// overflows in one of its hopping windows is rejected with the reason and
+// counted in none of them, not in the windows that happened to come first.
+func TestHoppingWindowRecordCountsInAllItsWindowsOrNone(t *testing.T) {
+	h := newHarness(t, map[string]string{"window.size.ms": "120000", "window.slide.ms": "60000", "out.of.orderness.ms": "60000",
+		"aggregates": "cnt=count(),total=sum(n)"}, 1)
+	big := func(ts int64) sdk.Record {
+		return sdk.Record{Topic: "in", Value: fmt.Appendf(nil, `{"user":1,"event":"a","ts":%d,"n":60000000000000000000000000000000000000}`, ts)}
+	}
+	// Windows [60000,180000) and [120000,240000); then [0,120000), still
+	// open, and [60000,180000), where the sum leaves 38 digits.
+	h.batch([]sdk.Record{big(130_000), big(100_000), rec(0, 2, "b", 1_000_000)}, true)
+	if len(h.faults) != 1 || !strings.Contains(h.faults[0].Fault.Error(), "out of range") {
+		t.Fatalf("faults %v, want the second record's, out of range", h.faults)
+	}
+	starts := map[float64]any{}
+	for _, v := range h.results {
+		if field(t, v, "user") == 1.0 {
+			starts[field(t, v, "window_start").(float64)] = field(t, v, "cnt")
+		}
+	}
+	if want := map[float64]any{60_000: 1.0, 120_000: 1.0}; !maps.Equal(starts, want) {
+		t.Fatalf("counts per window start %v, want %v: the rejected record counts nowhere", starts, want)
+	}
+}
+
 func TestIdlePartitionStopsHoldingTheWatermark(t *testing.T) {
 	h := newHarness(t, map[string]string{"idle.timeout.ms": "5000"}, 2)
 	h.batch([]sdk.Record{rec(0, 1, "a", 1_000), rec(0, 1, "a", 70_000)}, true)
@@ -370,5 +396,21 @@ func TestStateOfAnotherShapeIsRefused(t *testing.T) {
 	}
 	if restoreErr == nil || !strings.Contains(restoreErr.Error(), "state.changelog.topic") {
 		t.Fatalf("restore error %v, want one naming state.changelog.topic", restoreErr)
+	}
+}
+
+// TestEventTimeFarAheadOfTheClockIsRefused: a record whose event time is
+// further ahead of the wall clock than event.time.max.ahead.ms comes back
+// with the reason and leaves the watermark where it was, so the records
+// after it are not late.
+func TestEventTimeFarAheadOfTheClockIsRefused(t *testing.T) {
+	h := newHarness(t, map[string]string{"event.time.max.ahead.ms": "3600000"}, 1)
+	now := h.clock.UnixMilli()
+	h.batch([]sdk.Record{rec(0, 1, "a", now-1000), rec(0, 1, "a", now+7*24*3600_000), rec(0, 1, "a", now), rec(0, 1, "a", now+1800_000)}, true)
+	if len(h.faults) != 1 || !strings.Contains(h.faults[0].Fault.Error(), "ahead of the wall clock") {
+		t.Fatalf("faults %v, want the record a week ahead", h.faults)
+	}
+	if c := h.op.Counts(); c["late"] != 0 {
+		t.Errorf("%d late records: the refused record moved the watermark", c["late"])
 	}
 }

@@ -323,13 +323,9 @@ func (m *ValidateResponse) unmarshal(b []byte) error {
 	return eachField(b, func(f field) (err error) {
 		switch f.num {
 		case 1:
-			var body []byte
-			if body, err = f.msg(); err != nil {
-				return err
-			}
 			var key string
 			var msgs []string
-			err = eachField(body, func(f field) (err error) {
+			err = f.fields(func(f field) (err error) {
 				switch f.num {
 				case 1:
 					key, err = f.str()
@@ -373,12 +369,8 @@ func (m *TaskConfigsResponse) unmarshal(b []byte) error {
 	return eachField(b, func(f field) (err error) {
 		switch f.num {
 		case 1:
-			var body []byte
-			if body, err = f.msg(); err != nil {
-				return err
-			}
 			c := map[string]string{}
-			err = eachField(body, func(f field) error {
+			err = f.fields(func(f field) error {
 				if f.num != 1 {
 					return nil
 				}
@@ -593,12 +585,8 @@ func (m *OffsetsResponse) unmarshal(b []byte) error {
 	return eachField(b, func(f field) (err error) {
 		switch f.num {
 		case 1:
-			var body []byte
-			if body, err = f.msg(); err != nil {
-				return err
-			}
 			var o TopicOffset
-			err = eachField(body, func(f field) (err error) {
+			err = f.fields(func(f field) (err error) {
 				var v uint64
 				switch f.num {
 				case 1:

@@ -144,6 +144,15 @@ func (f field) msg() ([]byte, error) {
 	return f.bytes, nil
 }
 
+// fields calls fn on each field of a nested message.
+func (f field) fields(fn func(f field) error) error {
+	body, err := f.msg()
+	if err != nil {
+		return err
+	}
+	return eachField(body, fn)
+}
+
 func (f field) uint() (uint64, error) {
 	if err := f.want(protowire.VarintType); err != nil {
 		return 0, err
