@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -152,13 +153,36 @@ func Run(ctx context.Context, cfg Config, ready func(*Broker)) error {
 	return nil
 }
 
+// handedOut holds every port freePort returned in this process.
+var handedOut struct {
+	sync.Mutex
+	ports map[int]bool
+}
+
+// freePort asks the kernel for a free port, never one it already gave a
+// broker of this process. A client of an earlier broker that is closed but
+// still reconnecting (a worker a test left behind, a producer not yet closed)
+// would otherwise reach the new broker on the same address and carry on with
+// producer ids, transactions and group members it has no record of.
 func freePort(host string) (int, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("find a free port on %s: %w", host, err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports == nil {
+		handedOut.ports = map[int]bool{}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	for range 100 {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return 0, fmt.Errorf("find a free port on %s: %w", host, err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if !handedOut.ports[port] {
+			handedOut.ports[port] = true
+			return port, nil
+		}
+	}
+	return 0, fmt.Errorf("find a free port on %s: the kernel offered only ports given out before", host)
 }
 
 // slogLogger adapts kfake's logger to slog.

@@ -27,28 +27,59 @@ func EnsureTopic(ctx context.Context, admin *ckafka.AdminClient, spec TopicSpec)
 	if repl == 0 {
 		repl = -1
 	}
-	res, err := admin.CreateTopics(ctx, []ckafka.TopicSpecification{{
-		Topic:             spec.Name,
-		NumPartitions:     spec.Partitions,
-		ReplicationFactor: repl,
-		Config:            spec.Configs,
-	}}, ckafka.SetAdminOperationTimeout(10*time.Second))
-	if err != nil {
-		return fmt.Errorf("create topic %s: %w", spec.Name, err)
-	}
-	for _, r := range res {
-		switch r.Error.Code() {
-		case ckafka.ErrNoError:
-		case ckafka.ErrTopicAlreadyExists:
-			if spec.Configs["cleanup.policy"] == "compact" {
-				return checkCompacted(ctx, admin, spec.Name)
-			}
-		default:
-			return fmt.Errorf("create topic %s: %w", spec.Name, r.Error)
+	for {
+		// librdkafka waits for an admin answer as long as its request
+		// timeout (socket.timeout.ms, a minute) and the Go client as long
+		// as ctx: one lost request would hold a worker's start for all of
+		// that. Each attempt gets a bounded request timeout instead, after
+		// which librdkafka drops the connection, and the request is sent
+		// again on a fresh one (creating a topic twice is harmless: the
+		// second finds it). The Go-side wait is a little longer so that
+		// librdkafka's own timeout is the one that fires.
+		attempt, cancel := context.WithTimeout(ctx, createAttemptTimeout+5*time.Second)
+		res, err := admin.CreateTopics(attempt, []ckafka.TopicSpecification{{
+			Topic:             spec.Name,
+			NumPartitions:     spec.Partitions,
+			ReplicationFactor: repl,
+			Config:            spec.Configs,
+		}}, ckafka.SetAdminOperationTimeout(10*time.Second), ckafka.SetAdminRequestTimeout(createAttemptTimeout))
+		timedOut := attempt.Err() != nil || isTimeout(err)
+		cancel()
+		if err == nil && len(res) > 0 && isTimeout(res[0].Error) {
+			timedOut, err = true, res[0].Error
 		}
+		if err != nil {
+			if timedOut && ctx.Err() == nil {
+				continue
+			}
+			return fmt.Errorf("create topic %s: %w", spec.Name, err)
+		}
+		for _, r := range res {
+			switch r.Error.Code() {
+			case ckafka.ErrNoError:
+			case ckafka.ErrTopicAlreadyExists:
+				if spec.Configs["cleanup.policy"] == "compact" {
+					return checkCompacted(ctx, admin, spec.Name)
+				}
+			default:
+				return fmt.Errorf("create topic %s: %w", spec.Name, r.Error)
+			}
+		}
+		return nil
 	}
-	return nil
 }
+
+// isTimeout tells whether err is librdkafka giving up waiting for an answer.
+func isTimeout(err error) bool {
+	var kerr ckafka.Error
+	if !errors.As(err, &kerr) {
+		return false
+	}
+	return kerr.Code() == ckafka.ErrTimedOut || kerr.Code() == ckafka.ErrRequestTimedOut || kerr.Code() == ckafka.ErrTimedOutQueue
+}
+
+// createAttemptTimeout bounds one CreateTopics request; see EnsureTopic.
+var createAttemptTimeout = 20 * time.Second
 
 func checkCompacted(ctx context.Context, admin *ckafka.AdminClient, topic string) error {
 	res, err := admin.DescribeConfigs(ctx, []ckafka.ConfigResource{{Type: ckafka.ResourceTopic, Name: topic}})
