@@ -62,6 +62,12 @@ type Controller interface {
 	// class when the caller left it out.
 	ValidateConfig(ctx context.Context, class string, cfg map[string]string) (keys []sdk.ConfigKey, errs map[string][]string, err error)
 
+	// TaskMetrics samples the counters of the tasks this worker runs.
+	TaskMetrics() (worker.TaskMetrics, error)
+	// DeadLetters returns up to limit of the newest records of a connector's
+	// dead-letter topic (worker.ErrNotFound for an unknown connector).
+	DeadLetters(ctx context.Context, name string, limit int) (worker.DeadLetters, error)
+
 	// Workers lists the live workers of the cluster.
 	Workers(ctx context.Context) ([]worker.WorkerInfo, error)
 	// Ready returns nil once the worker has finished starting. While it is

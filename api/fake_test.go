@@ -25,6 +25,8 @@ type fakeController struct {
 	calls      map[string][]any
 	ready      error
 	workers    []worker.WorkerInfo
+	metrics    worker.TaskMetrics
+	dlq        map[string]worker.DeadLetters
 }
 
 type fakeConnector struct {
@@ -404,6 +406,31 @@ func (f *fakeController) Workers(ctx context.Context) ([]worker.WorkerInfo, erro
 		return nil, err
 	}
 	return slices.Clone(f.workers), nil
+}
+
+func (f *fakeController) TaskMetrics() (worker.TaskMetrics, error) {
+	if err := f.enter("TaskMetrics"); err != nil {
+		return worker.TaskMetrics{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.metrics, nil
+}
+
+func (f *fakeController) DeadLetters(ctx context.Context, name string, limit int) (worker.DeadLetters, error) {
+	if err := f.enter("DeadLetters", name, limit); err != nil {
+		return worker.DeadLetters{}, err
+	}
+	if _, err := f.get(name); err != nil {
+		return worker.DeadLetters{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d := f.dlq[name]
+	if len(d.Records) > limit {
+		d.Records = d.Records[:limit]
+	}
+	return d, nil
 }
 
 type startingError struct{}

@@ -40,6 +40,8 @@ func (s *Server) routes(e *gin.Engine) {
 	e.PUT("/connector-plugins/:plugin/config/validate", s.validateConfig)
 
 	e.GET("/api/v1/workers", s.listWorkers)
+	e.GET("/api/v1/metrics/tasks", s.getTaskMetrics)
+	e.GET("/api/v1/connectors/:name/dlq", s.getDeadLetters)
 
 	if s.opts.Metrics != nil {
 		e.GET("/metrics", gin.WrapH(s.opts.Metrics))

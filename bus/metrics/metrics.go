@@ -20,6 +20,8 @@ type Metrics struct {
 	latency    *prometheus.HistogramVec
 	starts     *prometheus.CounterVec
 	events     *prometheus.CounterVec
+
+	topics topicRegistry
 }
 
 // New registers the metrics in a fresh registry, with Go runtime and process collectors.
@@ -65,7 +67,7 @@ func New() *Metrics {
 func (m *Metrics) Task(connector string, task int) *Task {
 	id := strconv.Itoa(task)
 	return &Task{
-		m: m, connector: connector, task: id,
+		m: m, connector: connector, task: id, topics: m.topics.of(connector, id),
 		In:      m.recordsIn.WithLabelValues(connector, id),
 		Out:     m.recordsOut.WithLabelValues(connector, id),
 		Batches: m.batches.WithLabelValues(connector, id),
@@ -78,6 +80,7 @@ func (m *Metrics) Task(connector string, task int) *Task {
 
 // Forget drops every series of a connector, once it is deleted.
 func (m *Metrics) Forget(connector string) {
+	m.topics.forget(connector)
 	match := prometheus.Labels{"connector": connector}
 	for _, v := range []*prometheus.MetricVec{m.recordsIn.MetricVec, m.recordsOut.MetricVec, m.batches.MetricVec,
 		m.errors.MetricVec, m.dlq.MetricVec, m.lag.MetricVec, m.latency.MetricVec, m.starts.MetricVec, m.events.MetricVec} {
@@ -94,8 +97,26 @@ type Task struct {
 	Lag                           prometheus.Gauge
 	Latency                       prometheus.Observer
 
+	lastOut string // the topic Wrote saw last; only the task's goroutine uses it
+
 	// counted is the last total seen per event, so Counted adds the difference.
 	counted map[string]int64
+
+	topics *taskTopics
+}
+
+// Read records that the task reads topic (on assignment, not per record).
+func (t *Task) Read(topic string) { t.topics.add(&t.topics.in, topic) }
+
+// Wrote records that the task wrote a record to topic. It is called per
+// record from the task's own goroutine: the topic last written is checked
+// first, without a lock, because a task nearly always writes one topic.
+func (t *Task) Wrote(topic string) {
+	if topic == t.lastOut {
+		return
+	}
+	t.lastOut = topic
+	t.topics.add(&t.topics.out, topic)
 }
 
 // Counted takes a connector's totals since it opened (sdk.Counted) and adds

@@ -142,6 +142,7 @@ func (in *input) assignStatic(ctx context.Context, parts []sdk.TopicPartition) e
 	for i := range committed {
 		tp := topicPartition{*committed[i].Topic, committed[i].Partition}
 		in.assigned[tp] = true
+		in.t.metrics.Read(tp.topic)
 		if committed[i].Offset >= 0 {
 			in.done[tp] = int64(committed[i].Offset)
 			in.saved[tp] = int64(committed[i].Offset)
@@ -170,6 +171,7 @@ func (in *input) rebalance(c *ckafka.Consumer, ev ckafka.Event) error {
 		for i := range parts {
 			tp := topicPartition{*parts[i].Topic, parts[i].Partition}
 			in.assigned[tp] = true
+			in.t.metrics.Read(tp.topic)
 			if off, ok := stored[sdk.TopicPartition{Topic: tp.topic, Partition: tp.partition}]; ok {
 				parts[i].Offset = ckafka.Offset(off)
 			}

@@ -10,6 +10,7 @@ import (
 	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/tributarydata/tributary/bus/kafka"
+	"github.com/tributarydata/tributary/bus/metrics"
 	"github.com/tributarydata/tributary/plugins/sdk"
 )
 
@@ -20,8 +21,9 @@ const txnTimeout = time.Minute
 // send produces one output record of a source or transform task to its topic
 // (defaultTopic when it names none). A record over max.record.bytes is a bad
 // record, refused before it can fail a whole batch or transaction at the
-// broker. It reports whether the record was produced.
-func send(r *sdk.Record, defaultTopic string, c *ConnectorConfig, dlq *deadLetters, produce func(*ckafka.Message) error) (bool, error) {
+// broker. It reports whether the record was produced, and records its topic
+// in m for the pipeline graph.
+func send(r *sdk.Record, defaultTopic string, c *ConnectorConfig, dlq *deadLetters, m *metrics.Task, produce func(*ckafka.Message) error) (bool, error) {
 	if r.Topic == "" && defaultTopic == "" {
 		return false, fail(errors.New("record names no topic and the connector has no `topic`"))
 	}
@@ -31,9 +33,11 @@ func send(r *sdk.Record, defaultTopic string, c *ConnectorConfig, dlq *deadLette
 		}
 		return false, dlq.handle(r, StageKafkaProduce, fmt.Errorf("record of %d bytes exceeds max.record.bytes=%d", size, c.MaxRecordBytes))
 	}
-	if err := produce(kafka.ToMessage(r, defaultTopic)); err != nil {
+	msg := kafka.ToMessage(r, defaultTopic)
+	if err := produce(msg); err != nil {
 		return false, produceError(r, defaultTopic, err)
 	}
+	m.Wrote(*msg.TopicPartition.Topic)
 	return true, nil
 }
 

@@ -177,7 +177,7 @@ func (s *sourceTask) deliverOnce(ctx context.Context, recs []sdk.Record) ([]reco
 			}
 			continue
 		}
-		if _, err := send(r, s.topic, &s.common, s.dlq, s.produce); err != nil {
+		if _, err := send(r, s.topic, &s.common, s.dlq, s.metrics, s.produce); err != nil {
 			return nil, s.abort(ctx, err)
 		}
 	}

@@ -202,7 +202,7 @@ func (x *transformTask) transact(ctx context.Context, batch []sdk.Record, run fu
 			}
 			continue
 		}
-		sent, err := send(r, x.topic, &x.common, x.dlq, x.produce)
+		sent, err := send(r, x.topic, &x.common, x.dlq, x.metrics, x.produce)
 		if err != nil {
 			return abort(fail(err))
 		}

@@ -104,6 +104,33 @@ func TestTransformTaskExactlyOnce(t *testing.T) {
 	if err != nil || st.Tasks[0].State.State != worker.StateRunning {
 		t.Fatalf("status %+v %v, want the task RUNNING", st, err)
 	}
+
+	// The dashboard's views of the same: the dead letters newest first, read
+	// past the transaction markers, and the task's counters and topics.
+	letters, err := w.DeadLetters(ctx, "upper", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if letters.Topic != "words.dlq" || len(letters.Records) != 2 ||
+		letters.Records[0].Value != "faulty" || letters.Records[1].Value != "poison" ||
+		letters.Records[0].Headers[worker.HeaderErrorMessage] != "faulty value" {
+		t.Fatalf("dead letters %+v, want faulty then poison with their reasons", letters)
+	}
+	if letters, err = w.DeadLetters(ctx, "upper", 1); err != nil || len(letters.Records) != 1 || letters.Records[0].Value != "faulty" {
+		t.Fatalf("newest dead letter %+v %v, want faulty alone", letters, err)
+	}
+	sampled, err := w.TaskMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sampled.Tasks) != 1 {
+		t.Fatalf("task samples %+v, want one", sampled.Tasks)
+	}
+	s := sampled.Tasks[0]
+	if s.Connector != "upper" || s.RecordsIn != 5 || s.RecordsOut != 2 || s.DLQ != 2 ||
+		fmt.Sprint(s.TopicsIn) != "[words]" || fmt.Sprint(s.TopicsOut) != "[words.upper]" {
+		t.Fatalf("task sample %+v", s)
+	}
 }
 
 // counterValue reads one counter of the worker's metrics by a label's value.
