@@ -21,6 +21,12 @@ command -v curl >/dev/null || need+=(curl)
 # the binlog source, nginx for the web log source.
 [ -x /usr/sbin/mariadbd ] || command -v mariadbd >/dev/null || need+=(mariadb-server mariadb-client)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need+=(nginx)
+# The dashboard's browser tests: Chromium (with its driver) and Node for
+# Playwright, which drives the system's Chromium rather than downloading one.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   apt_install "${need[@]}"
 fi
@@ -49,3 +55,7 @@ if ! command -v go >/dev/null; then
   fi
 fi
 go mod download
+# playwright-core, pinned by test/browser/package-lock.json.
+if [ ! -d test/browser/node_modules/playwright-core ]; then
+  (cd test/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -135,6 +135,7 @@ load=$!
 cat <<EOT
 
 Tributary is running (Ctrl-C stops it; 'make run' again resumes).
+  dashboard    http://$rest/ui/         (every worker serves it: http://$rest2/ui/)
   REST API     http://$rest/            (OpenAPI: http://$rest/openapi.yaml)
   metrics      http://$rest/metrics
   status       ./bin/tributary ctl list

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tributarydata/tributary/api"
+	"github.com/tributarydata/tributary/api/dashboard"
 	"github.com/tributarydata/tributary/bus/metrics"
 	"github.com/tributarydata/tributary/bus/worker"
 	"github.com/tributarydata/tributary/plugins/builtin"
@@ -145,6 +146,7 @@ func serveWorker(ctx context.Context, cfg worker.Config, log *slog.Logger) error
 		Token:   cfg.Token,
 		Logger:  log,
 		Metrics: promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}),
+		UI:      dashboard.Handler(),
 	})
 	apiCtx, stopAPI := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan error, 1)
