@@ -12,6 +12,8 @@ import (
 	"time"
 
 	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/tributarydata/tributary/bus/broker/brokertest"
 )
 
 // TestDashboardInChromium drives the dashboard in the system's headless
@@ -99,7 +101,7 @@ func TestDashboardInChromium(t *testing.T) {
 		case line == "NEED poison":
 			// One good record, then one that is not JSON: the sink's
 			// json converter refuses it.
-			produceValues(t, dev.broker, "ui.orders", `{"order":1}`, "not json {")
+			brokertest.Produce(t, dev.broker, "ui.orders", `{"order":1}`, "not json {")
 			fmt.Fprintln(stdin, "OK")
 		case line == "PASS":
 			passed = true
@@ -143,27 +145,6 @@ func produceSignals(ctx context.Context, bootstrap string) error {
 			if err := p.Produce(&ckafka.Message{TopicPartition: ckafka.TopicPartition{Topic: &topic, Partition: ckafka.PartitionAny}, Value: []byte(v)}, nil); err != nil {
 				return err
 			}
-		}
-	}
-}
-
-// produceValues writes values to topic and waits until each is delivered.
-func produceValues(t *testing.T, bootstrap, topic string, values ...string) {
-	t.Helper()
-	p, err := ckafka.NewProducer(&ckafka.ConfigMap{"bootstrap.servers": bootstrap, "log_level": 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	delivered := make(chan ckafka.Event, len(values))
-	for _, v := range values {
-		if err := p.Produce(&ckafka.Message{TopicPartition: ckafka.TopicPartition{Topic: &topic, Partition: ckafka.PartitionAny}, Value: []byte(v)}, delivered); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for range values {
-		if m := (<-delivered).(*ckafka.Message); m.TopicPartition.Error != nil {
-			t.Fatal(m.TopicPartition.Error)
 		}
 	}
 }
