@@ -4,7 +4,8 @@
 // browser cannot do (producing a poison record to Kafka): a line `NEED
 // <what>` on stdout, answered by a line `OK` on stdin.
 //
-// Environment: BASE_URL (the worker's REST URL), OUT_DIR (screenshots),
+// Environment: BASE_URL (the worker's REST URL), TOKEN (its bearer token for
+// writes; the page is opened once with ?token=), OUT_DIR (screenshots),
 // SINK_FILE (the file the created sink writes), CHROMIUM (the browser).
 // Exit status 0 when every step passed; on a failure, the page at that moment
 // is saved as failure.png beside the screenshots.
@@ -74,8 +75,9 @@ async function confirm() {
 
 try {
   step('overview');
-  await page.goto(`${base}/ui/`);
+  await page.goto(`${base}/ui/${process.env.TOKEN ? `?token=${encodeURIComponent(process.env.TOKEN)}` : ''}`);
   await page.locator(tid('view-overview')).waitFor();
+  if (page.url().includes('token=')) throw new Error(`the token stays in the address bar: ${page.url()}`);
   await page.locator(tid('worker-row')).first().waitFor();
   for (const name of ['signal-etl', 'classroom-performance', 'classroom-performance-rds']) {
     await expectText(`${row(name)} ${tid('state')}`, 'RUNNING', 60000);

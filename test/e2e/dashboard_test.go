@@ -22,7 +22,8 @@ import (
 // load flows; the script creates a file sink through the form, pauses and
 // resumes it, sees it fail on a poison record with the error trace, makes it
 // tolerate the record and finds it in the dead-letter browser, and checks the
-// pipeline graph. Screenshots land in test/output/dashboard/.
+// pipeline graph; the worker wants a bearer token for writes, which the page
+// takes from its address once. Screenshots land in test/output/dashboard/.
 func TestDashboardInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
@@ -57,7 +58,11 @@ func TestDashboardInChromium(t *testing.T) {
 	if err := my.ExecRoot(ctx, "CREATE DATABASE results"); err != nil {
 		t.Fatal(err)
 	}
-	dev := startDev(t, filepath.Join(dir, "data"), freePort(t), freePort(t))
+	// With a token every write needs it: the page gets it once in its
+	// address (?token=), as a user following a link would.
+	const token = "dashboard-test-token"
+	dev := startDev(t, filepath.Join(dir, "data"), freePort(t), freePort(t), "--token", token)
+	dev.token = token
 	env := map[string]string{"RDS_URL": fmt.Sprintf("%s:%s@tcp(%s)/results", my.User, my.Password, my.Addr())}
 	applyPipeline(ctx, t, dev, "signal-etl.json", env)
 	applyPipeline(ctx, t, dev, "classroom-performance.json", env)
@@ -77,7 +82,7 @@ func TestDashboardInChromium(t *testing.T) {
 	script := exec.CommandContext(ctx, node, filepath.Join(browserDir, "dashboard.mjs"))
 	script.Dir = browserDir
 	script.Env = append(os.Environ(),
-		"BASE_URL=http://"+dev.rest, "OUT_DIR="+out, "CHROMIUM="+chromium,
+		"BASE_URL=http://"+dev.rest, "TOKEN="+token, "OUT_DIR="+out, "CHROMIUM="+chromium,
 		"SINK_FILE="+filepath.Join(dir, "ui-orders.jsonl"))
 	stdin, err := script.StdinPipe()
 	if err != nil {

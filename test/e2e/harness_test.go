@@ -58,6 +58,8 @@ type devProcess struct {
 	broker string
 	log    string
 	exited chan error
+	// token, when set, is the bearer token client sends (dev --token).
+	token string
 }
 
 // startDev runs `tributary dev` on dataDir and waits until its REST API is ready.
@@ -156,7 +158,7 @@ func (p *devProcess) waitHealthy(t testing.TB) {
 
 func (p *devProcess) client(t testing.TB) *client.Client {
 	t.Helper()
-	c, err := client.New("http://" + p.rest)
+	c, err := client.New("http://"+p.rest, client.WithToken(p.token))
 	if err != nil {
 		t.Fatal(err)
 	}
