@@ -70,9 +70,13 @@ func Tail(ctx context.Context, cfg ClientConfig, topic string, limit int) ([]*ck
 		if len(assign) == 0 {
 			return nil, nil
 		}
-		var err error
-		if out, err = readUntil(ctx, c, topic, assign, ends); err != nil {
-			return nil, err
+		out = out[:0]
+		err := ReadToEnd(ctx, c, topic, assign, ends, func(m *ckafka.Message) error {
+			out = append(out, m)
+			return nil
+		})
+		if err != nil && ctx.Err() == nil {
+			return nil, fmt.Errorf("tail %s: %w", topic, err)
 		}
 		if len(out) >= limit || whole || ctx.Err() != nil {
 			break
@@ -90,41 +94,66 @@ func Tail(ctx context.Context, cfg ClientConfig, topic string, limit int) ([]*ck
 	return out, nil
 }
 
-// readUntil reads the assigned partitions until each reaches its end offset
-// (or ctx ends: a partial page beats none).
-func readUntil(ctx context.Context, c *ckafka.Consumer, topic string, assign []ckafka.TopicPartition, ends map[int32]int64) ([]*ckafka.Message, error) {
-	if err := c.Assign(assign); err != nil {
-		return nil, fmt.Errorf("tail %s: assign: %w", topic, err)
+// ReadToEnd reads topic from the offsets in assign up to ends (partition →
+// end offset, exclusive), handing each record to fn, until every partition
+// is read to its end; then it returns nil, or ctx.Err() when ctx ends first.
+// A partition read to its end is paused, so records written after the ends
+// were taken neither reach fn nor keep the polls from going quiet. Aborted
+// transactions and their markers can end a partition without a record to
+// read: the consumer's position tells. ends is emptied as it goes.
+func ReadToEnd(ctx context.Context, c *ckafka.Consumer, topic string, assign []ckafka.TopicPartition, ends map[int32]int64, fn func(*ckafka.Message) error) error {
+	if len(ends) == 0 {
+		return nil
 	}
-	var out []*ckafka.Message
-	for len(ends) > 0 && ctx.Err() == nil {
+	if err := c.Assign(assign); err != nil {
+		return fmt.Errorf("assign: %w", err)
+	}
+	// A consumer that read before (Tail widening its window) may hold
+	// these partitions paused.
+	if err := c.Resume(assign); err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	done := func(p int32) {
+		delete(ends, p)
+		_ = c.Pause([]ckafka.TopicPartition{{Topic: &topic, Partition: p}})
+	}
+	for ctx.Err() == nil {
 		switch e := c.Poll(100).(type) {
 		case *ckafka.Message:
+			p := e.TopicPartition.Partition
 			if e.TopicPartition.Error != nil {
-				continue
+				return fmt.Errorf("partition %d: %w", p, e.TopicPartition.Error)
 			}
-			out = append(out, e)
-			if int64(e.TopicPartition.Offset)+1 >= ends[e.TopicPartition.Partition] {
-				delete(ends, e.TopicPartition.Partition)
+			end, reading := ends[p]
+			if !reading || int64(e.TopicPartition.Offset) >= end {
+				continue // past the end the read started with
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+			if int64(e.TopicPartition.Offset)+1 >= end {
+				done(p)
+			}
+		case nil:
+			var pending []ckafka.TopicPartition
+			for p := range ends {
+				pending = append(pending, ckafka.TopicPartition{Topic: &topic, Partition: p})
+			}
+			if pos, err := c.Position(pending); err == nil {
+				for _, tp := range pos {
+					if tp.Offset >= 0 && int64(tp.Offset) >= ends[tp.Partition] {
+						done(tp.Partition)
+					}
+				}
 			}
 		case ckafka.Error:
 			if e.IsFatal() {
-				return nil, fmt.Errorf("tail %s: %w", topic, e)
-			}
-		case nil:
-			// The last offsets may be transaction markers or aborted
-			// records, which are never delivered: the position says
-			// when a partition is read to its end.
-			pos, err := c.Position(assign)
-			if err != nil {
-				continue
-			}
-			for _, p := range pos {
-				if p.Offset >= 0 && int64(p.Offset) >= ends[p.Partition] {
-					delete(ends, p.Partition)
-				}
+				return e
 			}
 		}
+		if len(ends) == 0 {
+			return nil
+		}
 	}
-	return out, nil
+	return ctx.Err()
 }

@@ -171,67 +171,24 @@ func (x *transformTask) restore(ctx context.Context, topic string, partitions []
 			assign = append(assign, ckafka.TopicPartition{Topic: &topic, Partition: p, Offset: ckafka.OffsetBeginning})
 		}
 	}
-	if len(ends) == 0 {
+	entries := 0
+	err = kafka.ReadToEnd(ctx, c, topic, assign, ends, func(m *ckafka.Message) error {
+		if err := st.Restore(m.TopicPartition.Partition, m.Key, m.Value); err != nil {
+			return fmt.Errorf("partition %d at offset %d: %w", m.TopicPartition.Partition, m.TopicPartition.Offset, err)
+		}
+		entries++
 		return nil
-	}
-	if err := c.Assign(assign); err != nil {
+	})
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
 		return fail(fmt.Errorf("restore %s%v: %w", topic, partitions, err))
 	}
-	// A partition read to its end is paused, so that writes after the
-	// restore started (a zombie's, until it is fenced) neither reach the
-	// state nor keep the polls from going quiet.
-	done := func(p int32) {
-		delete(ends, p)
-		_ = c.Pause([]ckafka.TopicPartition{{Topic: &topic, Partition: p}})
+	if len(assign) > 0 { // a changelog with nothing in it restores silently
+		x.log.Info("state restored", "changelog", topic, "partitions", partitions, "entries", entries, "took", time.Since(start).Round(time.Millisecond))
 	}
-	entries := 0
-	for ctx.Err() == nil {
-		switch e := c.Poll(100).(type) {
-		case *ckafka.Message:
-			p := e.TopicPartition.Partition
-			if e.TopicPartition.Error != nil {
-				return fail(fmt.Errorf("restore %s[%d]: %w", topic, p, e.TopicPartition.Error))
-			}
-			end, reading := ends[p]
-			if !reading || int64(e.TopicPartition.Offset) >= end {
-				continue // past the end the restore started with
-			}
-			if err := st.Restore(p, e.Key, e.Value); err != nil {
-				return fail(fmt.Errorf("restore %s[%d] at offset %d: %w", topic, p, e.TopicPartition.Offset, err))
-			}
-			entries++
-			if int64(e.TopicPartition.Offset)+1 >= end {
-				done(p)
-			}
-			if len(ends) > 0 {
-				continue
-			}
-		case nil:
-			// Aborted transactions and their markers end a partition
-			// without a message to read: the position tells.
-			var pending []ckafka.TopicPartition
-			for p := range ends {
-				pending = append(pending, ckafka.TopicPartition{Topic: &topic, Partition: p})
-			}
-			pos, err := c.Position(pending)
-			if err == nil {
-				for _, tp := range pos {
-					if tp.Offset >= 0 && int64(tp.Offset) >= ends[tp.Partition] {
-						done(tp.Partition)
-					}
-				}
-			}
-		case ckafka.Error:
-			if e.IsFatal() {
-				return fail(fmt.Errorf("restore %s%v: %w", topic, partitions, e))
-			}
-		}
-		if len(ends) == 0 {
-			x.log.Info("state restored", "changelog", topic, "partitions", partitions, "entries", entries, "took", time.Since(start).Round(time.Millisecond))
-			return nil
-		}
-	}
-	return ctx.Err()
+	return nil
 }
 
 // partitionCheckInterval is how often a stateful task asks whether its input
