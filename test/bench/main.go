@@ -115,34 +115,14 @@ func run(n, valueBytes, mysqlRows, pgRows, rdsRows int) error {
 	defer b.Close()
 	client := kafka.ClientConfig{Common: kafka.Props{"bootstrap.servers": b.Addr(), "log_level": "3"}}
 
-	value := make([]byte, valueBytes)
-	for i := range value {
-		value[i] = 'a' + byte(i%26)
+	// produce stays 0 when -records 0 skips the broker measurements; the
+	// ratios to it are then left out.
+	var produce float64
+	if n > 0 {
+		if produce, err = brokerRates(client, dir, n, valueBytes); err != nil {
+			return err
+		}
 	}
-	produce, err := rawProduce(client, "bench.raw", n, value)
-	if err != nil {
-		return err
-	}
-	consume, err := rawConsume(client, "bench.raw", n)
-	if err != nil {
-		return err
-	}
-	// The raw pipe: one producer and one consumer running at once on a fresh
-	// topic, each record written and read — the ceiling of source → topic → sink.
-	rawPipe, err := rawPipeRate(client, "bench.rawpipe", n, value)
-	if err != nil {
-		return err
-	}
-
-	pipeline, err := pipelineRate(client, dir, n, valueBytes)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("records=%d value_bytes=%d broker=embedded (kfake, data dir on disk)\n", n, valueBytes)
-	fmt.Printf("raw confluent-kafka-go produce     %10.0f records/s\n", produce)
-	fmt.Printf("raw confluent-kafka-go consume     %10.0f records/s\n", consume)
-	fmt.Printf("raw produce ∥ consume (pipe)       %10.0f records/s\n", rawPipe)
-	fmt.Printf("datagen → topic → file sink        %10.0f records/s   ratio to raw pipe %.2f\n", pipeline, pipeline/rawPipe)
 	if mysqlRows > 0 {
 		raw, decode, connector, err := mysqlRates(client, dir, mysqlRows)
 		if err != nil {
@@ -151,8 +131,11 @@ func run(n, valueBytes, mysqlRows, pgRows, rdsRows int) error {
 		fmt.Printf("rows=%d MariaDB binlog, 6 columns\n", mysqlRows)
 		fmt.Printf("raw go-mysql BinlogSyncer read     %10.0f rows/s\n", raw)
 		fmt.Printf("mysql source, change events only   %10.0f rows/s   ratio to raw binlog read %.2f\n", decode, decode/raw)
-		fmt.Printf("mysql source → Kafka (EOS)         %10.0f rows/s   ratio to raw binlog read %.2f, to raw produce %.2f\n",
-			connector, connector/raw, connector/produce)
+		fmt.Printf("mysql source → Kafka (EOS)         %10.0f rows/s   ratio to raw binlog read %.2f", connector, connector/raw)
+		if produce > 0 {
+			fmt.Printf(", to raw produce %.2f", connector/produce)
+		}
+		fmt.Println()
 	}
 	if pgRows > 0 {
 		r, err := pgRates(dir, pgRows)
@@ -360,4 +343,39 @@ func (c *lineCounter) count() int {
 			return c.lines
 		}
 	}
+}
+
+// brokerRates measures raw produce, consume and pipe rates of the embedded
+// broker and the datagen → file pipeline beside them, prints them, and
+// returns the raw produce rate other ratios are taken against.
+func brokerRates(client kafka.ClientConfig, dir string, n, valueBytes int) (float64, error) {
+	value := make([]byte, valueBytes)
+	for i := range value {
+		value[i] = 'a' + byte(i%26)
+	}
+	produce, err := rawProduce(client, "bench.raw", n, value)
+	if err != nil {
+		return 0, err
+	}
+	consume, err := rawConsume(client, "bench.raw", n)
+	if err != nil {
+		return 0, err
+	}
+	// The raw pipe: one producer and one consumer running at once on a fresh
+	// topic, each record written and read — the ceiling of source → topic → sink.
+	rawPipe, err := rawPipeRate(client, "bench.rawpipe", n, value)
+	if err != nil {
+		return 0, err
+	}
+
+	pipeline, err := pipelineRate(client, dir, n, valueBytes)
+	if err != nil {
+		return 0, err
+	}
+	fmt.Printf("records=%d value_bytes=%d broker=embedded (kfake, data dir on disk)\n", n, valueBytes)
+	fmt.Printf("raw confluent-kafka-go produce     %10.0f records/s\n", produce)
+	fmt.Printf("raw confluent-kafka-go consume     %10.0f records/s\n", consume)
+	fmt.Printf("raw produce ∥ consume (pipe)       %10.0f records/s\n", rawPipe)
+	fmt.Printf("datagen → topic → file sink        %10.0f records/s   ratio to raw pipe %.2f\n", pipeline, pipeline/rawPipe)
+	return produce, nil
 }
