@@ -49,9 +49,13 @@
 //     goes to late.topic, as it came, with the header tributary.late.ms,
 //     and is counted; nothing is dropped silently. Whether a record is
 //     late depends only on the records before it (per task), so a replay
-//     decides the same. A record feeding both sides is judged per side
-//     (they may read different time fields): a side it is late for sends
-//     it to late.topic, the other still joins it. Records that no side
+//     decides the same, unless idle.timeout.ms is set: a partition's quiet
+//     time goes by the wall clock and starts afresh when a task restarts,
+//     so a replay may judge a record late, or evict, otherwise than the
+//     run it replaces (what commits is still one run's outputs and state).
+//     A record feeding both sides is judged per side (they may read
+//     different time fields): a side it is late for sends it to
+//     late.topic, the other still joins it. Records that no side
 //     takes (their where conditions) and refused records do not move the
 //     watermark.
 //   - Bounded state, exact results. A left entry at tl can join right

@@ -32,9 +32,11 @@ const maxEventTime = 253402300799999
 // join, sorted by event time. A record is joined with the other side's
 // records when it arrives, then stored; the watermark, worked out after
 // every record, drops what no record within the allowed lateness can join.
-// Outputs depend only on the state and the records, not on how the
-// runtime cut the input into batches, so a replay after a crash emits what
-// an uninterrupted run would.
+// Outputs depend only on the state, the records and the wall-clock times
+// of the calls (read by idle.timeout.ms and state.ttl.ms alone), not on
+// how the runtime cut the input into batches, so a replay after a crash
+// emits what an uninterrupted run would at the same times (but see
+// doc.go on the idle timeout).
 type Operator struct {
 	sdk.UnimplementedTransform
 	p         *plan
@@ -375,8 +377,12 @@ func (o *Operator) joinLeft(pt *partition, l *role, now time.Time) error {
 	}
 	p := o.p
 	hi := l.t - p.lower
+	at := now.UnixMilli()
 	for i := firstAtOrAfter(ks.right, l.t-p.upper); i < len(ks.right) && ks.right[i].t <= hi; i++ {
 		e := &ks.right[i]
+		if o.stale(e, at) {
+			continue
+		}
 		o.n.joined++
 		matched := e.flags&flagMatched != 0
 		if p.match != matchAll {
@@ -407,12 +413,16 @@ func (o *Operator) joinRight(pt *partition, r, own *role, now time.Time) error {
 	}
 	i0, i1 := firstAtOrAfter(list, lo), firstAtOrAfter(list, hi+1)
 	self := own.on && !own.late && own.t >= lo && own.t <= hi && string(own.key) == string(r.key)
-	o.n.joined += int64(i1 - i0)
 	if self {
 		o.n.joined++
 	}
+	at := now.UnixMilli()
 	if p.match == matchAll {
 		for i := i0; i < i1; i++ {
+			if o.stale(&list[i], at) {
+				continue
+			}
+			o.n.joined++
 			if err := o.emit(o.decode(list[i].vals, len(p.left.kept)), r.vals, list[i].t, r.t, now); err != nil {
 				return err
 			}
@@ -422,15 +432,12 @@ func (o *Operator) joinRight(pt *partition, r, own *role, now time.Time) error {
 		}
 		return nil
 	}
-	// The best stored match: the first of the smallest time (earliest),
-	// or the first of the largest (latest); the record's own left role
-	// arrived after all of them, so it wins only by time.
-	best := -1
-	if i1 > i0 {
-		best = i0
-		if p.match == matchLatest {
-			best = i0 + firstAtOrAfter(list[i0:i1], list[i1-1].t)
-		}
+	// The best stored match; the record's own left role arrived after all
+	// of them, so it wins only by time.
+	best, live := o.bestLeft(list[i0:i1], at)
+	o.n.joined += int64(live)
+	if best >= 0 {
+		best += i0
 	}
 	switch {
 	case best >= 0 && !(self && o.better(own.t, list[best].t)):
@@ -442,6 +449,44 @@ func (o *Operator) joinRight(pt *partition, r, own *role, now time.Time) error {
 	}
 	return nil
 }
+
+// bestLeft returns the index in list, the stored left entries in a right
+// record's interval, of its best match: the first of the smallest time
+// (earliest) or the first of the largest (latest); -1 when none. It also
+// returns how many of them join (are not stale).
+func (o *Operator) bestLeft(list []entry, now int64) (best, live int) {
+	if o.p.ttl == 0 {
+		// Nothing is stale: the ends of the sorted list answer at once.
+		switch {
+		case len(list) == 0:
+			return -1, 0
+		case o.p.match == matchLatest:
+			return firstAtOrAfter(list, list[len(list)-1].t), len(list)
+		}
+		return 0, len(list)
+	}
+	best = -1
+	for i := range list {
+		if o.stale(&list[i], now) {
+			continue
+		}
+		live++
+		// The list is in time and arrival order: only a strictly better
+		// time replaces the best, so of equal times the first stays.
+		if best < 0 || o.better(list[i].t, list[best].t) {
+			best = i
+		}
+	}
+	return best, live
+}
+
+// stale reports whether an entry has outlived state.ttl.ms at now (wall
+// clock, ms). Such an entry joins nothing, whether or not a sweep has
+// removed it yet: sweeps are paced (stream.Expiry) and a restarted task
+// sweeps at its first batch, so otherwise what a record joins would depend
+// on when the last sweep ran, and a replay after a restore would emit
+// other rows than the run it replaces.
+func (o *Operator) stale(e *entry, now int64) bool { return o.expiry.Expired(e.at, now) }
 
 // decode reads stored fields into o.dec, which both sides share: each
 // emit takes one side from the role at hand and decodes only the other.

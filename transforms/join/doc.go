@@ -66,9 +66,11 @@
 //     changes emitted. A lookup that fails returns the error, marked
 //     sdk.Retriable when the store is down or slow, with the state as it
 //     was: processing the same batch again gives what an uninterrupted run
-//     gives. The runtime does not retry a stateful Process: it fails the
-//     task, whose restart restores the state of the last commit and reads
-//     the batch again, which comes to the same.
+//     gives. The runtime aborts the batch's transaction and calls Process
+//     again with the same records, with backoff, within
+//     errors.retry.timeout (sdk.Stateful); past that, or for an error not
+//     retriable, it fails the task, whose restart restores the state of
+//     the last commit and reads the batch again, which comes to the same.
 //   - The combined join. Records of lookup.topics (the dimension's own
 //     changelog, which the sink of the table writes from) are put into the
 //     cache, or deleted from it, before the batch's lookups: the stream is
