@@ -23,6 +23,9 @@ Usage:
   tributary ctl [--url URL] COMMAND …                  REST client (tributary ctl -h)
   tributary local mariadb --dir DIR --port PORT        a MariaDB for the demo, binlog set up for CDC
   tributary local postgres --dir DIR --port PORT       a PostgreSQL 15 for the demo and sink tests
+  tributary gen [--seed N] [--speedup X] [--duration D] a school day for the education pipelines (tributary gen -h)
+  tributary validate --job N [--from T --to T]         recompute a job from the Parquet backup and compare (Lambda check)
+  tributary bootstrap -f FILE --into SINK --from DIR   load a dimension table in full from a Parquet snapshot
   tributary version
 
 Run 'tributary COMMAND -h' for a command's flags.
@@ -46,6 +49,12 @@ func main() {
 		err = runWorker(ctx, args)
 	case "local":
 		err = runLocal(ctx, args)
+	case "gen":
+		err = runGen(ctx, args)
+	case "validate":
+		err = runValidate(ctx, args)
+	case "bootstrap":
+		err = runBootstrap(ctx, args)
 	case "ctl":
 		stop()
 		os.Exit(runCtl(args))
