@@ -33,7 +33,16 @@ func (x *transformTask) run(ctx context.Context) error {
 	x.topic = x.config["topic"]
 	x.retry = retrier{timeout: x.common.ErrorsRetry, maxDelay: x.common.ErrorsRetryMax, log: x.log}
 	x.tr = x.plugin.NewTransform()
-	if err := x.tr.Open(ctx, x.config); err != nil {
+	// A transform may open before something it needs is there: a lookup
+	// table that a sink of the same pipeline creates when it starts, a
+	// database still coming up. Such an error is Retriable and the open is
+	// tried again, for errors.retry.timeout, or openRetryTimeout when that
+	// is 0 (which means "do not retry records", not "fail at start").
+	opening := x.retry
+	if opening.timeout == 0 {
+		opening.timeout = openRetryTimeout
+	}
+	if err := opening.do(ctx, func() error { return x.tr.Open(ctx, x.config) }); err != nil {
 		return fail(fmt.Errorf("open transform: %w", err))
 	}
 	defer func() {

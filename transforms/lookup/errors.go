@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -20,13 +21,21 @@ var ErrClosed = errors.New("lookup table closed")
 // connection or the server's state rather than the lookup's configuration,
 // so that the runtime retries the batch with backoff: a lost connection, a
 // server shutting down or starting, a timeout, too many connections. A
-// missing table or column, or a permission, stays fatal.
-func markRetriable(err error) error {
-	if retriable(err) {
+// missing table or column, or a permission, stays fatal, unless its
+// SQLSTATE is among alsoCodes (the caller's moment makes it transient).
+func markRetriable(err error, alsoCodes ...string) error {
+	var pg *pgconn.PgError
+	if retriable(err) || errors.As(err, &pg) && slices.Contains(alsoCodes, pg.Code) {
 		return sdk.Retriable(err)
 	}
 	return err
 }
+
+// undefinedTable is the SQLSTATE of a table that does not exist. When the
+// table is first described it is worth waiting for: the pipeline's own
+// sink creates it (auto.create) when its task starts, perhaps after the
+// join's.
+const undefinedTable = "42P01"
 
 func retriable(err error) bool {
 	var pg *pgconn.PgError

@@ -106,7 +106,7 @@ func (t *Table) describe(ctx context.Context) error {
 	// LIMIT 0 runs nothing, not even a view's subqueries.
 	rows, err := t.db.Query(ctx, "SELECT "+strings.Join(list, ", ")+from+" LIMIT 0")
 	if err != nil {
-		return markRetriable(fmt.Errorf("lookup %s: %w", t.cfg.Table, err))
+		return markRetriable(fmt.Errorf("lookup %s: %w", t.cfg.Table, err), undefinedTable)
 	}
 	// Copied before the rows are closed: pgx reuses the slice, and a pool
 	// gives the connection to other queries once they are.
