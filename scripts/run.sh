@@ -133,9 +133,9 @@ Tributary is running (Ctrl-C stops it; 'make run' again resumes).
   job 4        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM user_enter_classroom_take_time ORDER BY event_time DESC LIMIT 10'
   job 5        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM user_av_record ORDER BY start_time DESC LIMIT 10'
   job 6        psql "$SERVING_URL" -c 'SELECT * FROM vk_app_es_sign_csh ORDER BY reg_date DESC, level'   (Elasticsearch instead when ES_URL is set)
+  job 7        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM staff_index ORDER BY attribution_time DESC, cc_id'
   load         the generator's progress is above; what it sent: $data/gen-report.json once it stops
   Lambda check ./bin/tributary validate --job all      (recomputes jobs 3–7 from the Parquet backup with DuckDB; the backup flushes every minute)
-  job 7        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM staff_index ORDER BY attribution_time DESC, cc_id'
   post one     curl -d '[{"type":"signal","data":{}}]' http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events   (→ ods.classroom_signal)
   MariaDB      mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary school
   serving      psql "$SERVING_URL" -c 'SELECT * FROM school_orders ORDER BY id DESC LIMIT 5'
