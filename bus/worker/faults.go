@@ -147,12 +147,12 @@ func rootCause(err error) error {
 	}
 }
 
-// retrier retries operations that fail with sdk.Retriable errors, with
-// exponential backoff, until errors.retry.timeout runs out.
 // openRetryTimeout is how long a task's open is retried while it fails
 // with a Retriable error, when errors.retry.timeout is 0.
 const openRetryTimeout = 2 * time.Minute
 
+// retrier retries operations that fail with sdk.Retriable errors, with
+// exponential backoff, until errors.retry.timeout runs out.
 type retrier struct {
 	timeout  time.Duration // <0: forever
 	maxDelay time.Duration
