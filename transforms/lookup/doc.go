@@ -76,7 +76,9 @@
 // starting, Timeout, too many connections) so the runtime retries the
 // batch; nothing is cached for the keys of that query or of the queries
 // after it. A missing table or column, or a key column of another type, is
-// found when the Table is made and is not retriable.
+// found when the Table is made; of these only a missing table is
+// retriable, since the pipeline's own sink creates it when its task starts,
+// which may be after the lookup's (the runtime retries a task's open).
 //
 // # Connections
 //
