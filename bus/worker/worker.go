@@ -104,10 +104,7 @@ func (w *Worker) Start(ctx context.Context) error {
 	w.started = time.Now()
 	w.ctx, w.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	var err error
-	if w.admin, err = ckafka.NewAdminClient(w.cfg.Kafka.AdminMap()); err != nil {
-		return fmt.Errorf("admin client: %w", err)
-	}
-	if w.clusterID, err = w.admin.ClusterID(ctx); err != nil {
+	if w.admin, w.clusterID, err = w.reachCluster(ctx); err != nil {
 		return fmt.Errorf("reach Kafka at %s: %w", w.cfg.Kafka.Bootstrap(), err)
 	}
 	open := func(topic string, partitions int, onUpdate func(kvlog.Update)) (*kvlog.Log, error) {
@@ -510,4 +507,33 @@ func sortedNames(m map[string]map[string]string) []string {
 	names := slices.Collect(maps.Keys(m))
 	sort.Strings(names)
 	return names
+}
+
+// clusterIDAttempt bounds one wait for the cluster id. A metadata request
+// that the broker never answers kept Start waiting for good (seen in CI
+// with the embedded broker: 13 minutes in AdminClient.ClusterID); a fresh
+// admin client asks again on new connections.
+var clusterIDAttempt = 15 * time.Second
+
+// reachCluster makes the worker's admin client and learns the cluster id,
+// asking again with a new client after every clusterIDAttempt without an
+// answer, until ctx ends: a Kafka that is still starting is waited for.
+func (w *Worker) reachCluster(ctx context.Context) (*ckafka.AdminClient, string, error) {
+	for attempt := 1; ; attempt++ {
+		admin, err := ckafka.NewAdminClient(w.cfg.Kafka.AdminMap())
+		if err != nil {
+			return nil, "", fmt.Errorf("admin client: %w", err)
+		}
+		actx, cancel := context.WithTimeout(ctx, clusterIDAttempt)
+		id, err := admin.ClusterID(actx)
+		cancel()
+		if err == nil {
+			return admin, id, nil
+		}
+		admin.Close()
+		if ctx.Err() != nil {
+			return nil, "", err
+		}
+		w.log.Warn("no cluster id from Kafka yet; asking again with a new client", "attempt", attempt, "err", err)
+	}
 }
