@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,13 +27,7 @@ func TestCCDailyFromBinlogExact(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	my := startMariaDB(ctx, t, dir)
-	schema, err := os.ReadFile(filepath.Join("..", "..", "deployments", "local", "school.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := my.ExecRoot(ctx, string(schema)); err != nil {
-		t.Fatal(err)
-	}
+	loadSchoolSchema(ctx, t, my)
 	data := filepath.Join(dir, "data")
 	restPort, brokerPort := freePort(t), freePort(t)
 	dev := startDev(t, data, restPort, brokerPort)

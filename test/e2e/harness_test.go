@@ -264,6 +264,31 @@ func startMariaDB(ctx context.Context, t testing.TB, dir string) *local.MariaDB 
 	return my
 }
 
+// startPostgres starts a PostgreSQL 15 under dir for the test (the serving
+// store), stopped when it ends.
+func startPostgres(ctx context.Context, t testing.TB, dir string) *local.Postgres {
+	t.Helper()
+	pg, err := local.StartPostgres(ctx, local.PostgresOptions{Dir: filepath.Join(dir, "pg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Stop)
+	return pg
+}
+
+// loadSchoolSchema creates the business databases of the warehouse
+// (deployments/local/school.sql: uc_account, crm, school, results) on my.
+func loadSchoolSchema(ctx context.Context, t testing.TB, my *local.MariaDB) {
+	t.Helper()
+	schema, err := os.ReadFile(filepath.Join("..", "..", "deployments", "local", "school.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := my.ExecRoot(ctx, string(schema)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // applyPipeline creates on dev the connectors of an education pipeline file
 // (deployments/pipelines/edu), its ${VARS} taken from env, as `ctl apply`
 // would, and returns them.

@@ -7,15 +7,12 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/tributarydata/tributary/deployments/local"
 )
 
 // registrationChannels is the channel dimension of the test: channel id →
@@ -52,19 +49,9 @@ func TestHourlyRegistrationsFromBinlogExact(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	pg, err := local.StartPostgres(ctx, local.PostgresOptions{Dir: filepath.Join(dir, "pg")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Stop)
+	pg := startPostgres(ctx, t, dir)
 	my := startMariaDB(ctx, t, dir)
-	schema, err := os.ReadFile(filepath.Join("..", "..", "deployments", "local", "school.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := my.ExecRoot(ctx, string(schema)); err != nil {
-		t.Fatal(err)
-	}
+	loadSchoolSchema(ctx, t, my)
 
 	// The dictionary as the registration-level job's hologres sink leaves
 	// it (rowkey = md5(id)), in place before the join looks anything up;

@@ -13,8 +13,6 @@ import (
 
 	ckafka "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	_ "github.com/duckdb/duckdb-go/v2"
-
-	"github.com/tributarydata/tributary/deployments/local"
 )
 
 // TestSinksSIGKILLReplayExactState streams change events of an orders table
@@ -31,11 +29,7 @@ func TestSinksSIGKILLReplayExactState(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	pg, err := local.StartPostgres(ctx, local.PostgresOptions{Dir: filepath.Join(dir, "pg")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Stop)
+	pg := startPostgres(ctx, t, dir)
 	my := startMariaDB(ctx, t, dir)
 	if err := my.ExecRoot(ctx, "CREATE DATABASE results"); err != nil {
 		t.Fatal(err)

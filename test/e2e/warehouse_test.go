@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tributarydata/tributary/deployments/local"
 	"github.com/tributarydata/tributary/test/edu"
 )
 
@@ -67,19 +66,9 @@ func TestWarehouseLambdaExact(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	pg, err := local.StartPostgres(ctx, local.PostgresOptions{Dir: filepath.Join(dir, "pg")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Stop)
+	pg := startPostgres(ctx, t, dir)
 	my := startMariaDB(ctx, t, dir)
-	schema, err := os.ReadFile(filepath.Join("..", "..", "deployments", "local", "school.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := my.ExecRoot(ctx, string(schema)); err != nil {
-		t.Fatal(err)
-	}
+	loadSchoolSchema(ctx, t, my)
 	dev := startDev(t, filepath.Join(dir, "data"), freePort(t), freePort(t))
 	for topic, partitions := range map[string]int{"dwd.student_signal": 3, "dwd.av_state": 3, "dwd.qos_log": 2} {
 		createTopic(t, dev.broker, topic, partitions)

@@ -182,13 +182,7 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 func writeEvents(ctx context.Context, sink EventSink, ch <-chan Tick, tl *tally, at *atomic.Int64, opts Options) error {
 	var buf []Event
 	for {
-		var tick Tick
-		var ok bool
-		select {
-		case tick, ok = <-ch:
-		case <-ctx.Done():
-			return nil
-		}
+		tick, ok := nextTick(ctx, ch)
 		if !ok {
 			return nil
 		}
@@ -235,6 +229,17 @@ func writeEvents(ctx context.Context, sink EventSink, ch <-chan Tick, tl *tally,
 	}
 }
 
+// nextTick waits for the next step; false when the steps are over or ctx
+// ended, both of which end a writer without an error.
+func nextTick(ctx context.Context, ch <-chan Tick) (Tick, bool) {
+	select {
+	case tick, ok := <-ch:
+		return tick, ok
+	case <-ctx.Done():
+		return Tick{}, false
+	}
+}
+
 func lineBytes(evs []Event) int {
 	n := 0
 	for i := range evs {
@@ -256,13 +261,7 @@ func refused(evs []Event) int {
 // writeRows commits each step's rows and counts them.
 func writeRows(ctx context.Context, sink RowSink, ch <-chan Tick, tl *tally, at *atomic.Int64) error {
 	for {
-		var tick Tick
-		var ok bool
-		select {
-		case tick, ok = <-ch:
-		case <-ctx.Done():
-			return nil
-		}
+		tick, ok := nextTick(ctx, ch)
 		if !ok {
 			return nil
 		}
