@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/tributarydata/tributary/api/ctl"
 	"github.com/tributarydata/tributary/bus/record"
+	"github.com/tributarydata/tributary/bus/worker"
 	"github.com/tributarydata/tributary/plugins/builtin"
 	"github.com/tributarydata/tributary/plugins/sdk"
 )
@@ -123,22 +123,22 @@ func plan(opts Options) ([]stage, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	plugins := map[string]sdk.Plugin{}
-	for _, p := range builtin.Plugins() {
-		plugins[p.Class] = p
-		for _, a := range p.Aliases {
-			plugins[a] = p
-		}
+	registry, err := worker.NewRegistry(builtin.Plugins()...)
+	if err != nil {
+		return nil, "", err
 	}
 	find := func(c ctl.Connector) (stage, error) {
-		p, ok := plugins[c.Config["connector.class"]]
+		p, ok := registry.Lookup(c.Config["connector.class"])
 		if !ok {
 			return stage{}, fmt.Errorf("%s: connector.class %q is not a built-in plugin", c.Name, c.Config["connector.class"])
 		}
 		if problems := p.Problems(sdk.Config(c.Config)); len(problems) > 0 {
 			return stage{}, fmt.Errorf("%s: invalid config: %v", c.Name, problems)
 		}
-		return stage{name: c.Name, plugin: p, cfg: sdk.Config(c.Config)}, nil
+		// The worker hands a connector its name with its config.
+		cfg := sdk.Config(maps.Clone(c.Config))
+		cfg["name"] = c.Name
+		return stage{name: c.Name, plugin: p, cfg: cfg}, nil
 	}
 	var sink stage
 	for _, c := range conns {
@@ -193,31 +193,17 @@ func hasKey(p sdk.Plugin, name string) bool {
 	return err == nil && slices.ContainsFunc(keys, func(k sdk.ConfigKey) bool { return k.Name == name })
 }
 
-// singleInput is the one topic a connector reads: a snapshot is one table,
-// read as one topic.
+// singleInput is the one topic a connector reads, read from its config as
+// the worker reads it: a snapshot is one table, read as one topic.
 func singleInput(s stage) (string, error) {
-	topics := splitList(s.cfg["topics"])
-	if len(topics) != 1 || s.cfg["topics.regex"] != "" {
-		return "", fmt.Errorf("%s reads %q%s: bootstrap needs a connector with one input topic", s.name, s.cfg["topics"], regexNote(s.cfg["topics.regex"]))
+	var common worker.ConnectorConfig
+	if err := sdk.Decode(s.cfg, &common); err != nil {
+		return "", fmt.Errorf("%s: %w", s.name, err)
 	}
-	return topics[0], nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, t := range strings.Split(s, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
-		}
+	if len(common.Topics) != 1 || common.TopicsRegex != "" {
+		return "", fmt.Errorf("%s reads topics %q, topics.regex %q: bootstrap needs a connector with one input topic", s.name, common.Topics, common.TopicsRegex)
 	}
-	return out
-}
-
-func regexNote(re string) string {
-	if re == "" {
-		return ""
-	}
-	return " and topics.regex " + re
+	return common.Topics[0], nil
 }
 
 // transform runs records through one transform connector and returns the
@@ -236,11 +222,11 @@ func transform(ctx context.Context, s stage, in []sdk.Record, res *Result, warn 
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.name, err)
 		}
-		kept := 0
+		kept, faulted := 0, 0
 		for _, r := range got {
 			switch {
 			case r.Fault != nil:
-				res.Faulted++
+				faulted++
 				warn("%s refused row %d of the snapshot: %v", s.name, r.Offset, r.Fault)
 				continue
 			case r.Topic == "":
@@ -255,20 +241,13 @@ func transform(ctx context.Context, s stage, in []sdk.Record, res *Result, warn 
 			out = append(out, r)
 			kept++
 		}
-		res.Dropped += max(0, n-kept-countFaults(got))
+		// Inputs that came out neither here nor as a fault were filtered
+		// out or routed elsewhere.
+		res.Faulted += faulted
+		res.Dropped += max(0, n-kept-faulted)
 		in = in[n:]
 	}
 	return out, nil
-}
-
-func countFaults(recs []sdk.Record) int {
-	n := 0
-	for i := range recs {
-		if recs[i].Fault != nil {
-			n++
-		}
-	}
-	return n
 }
 
 // latestByKey keeps the last record of every key, in the order of those
