@@ -10,10 +10,14 @@ import (
 )
 
 const validateUsage = `usage: tributary validate [--job N|NAME|all] [--backup DIR] [--rds DSN] [--serving URL]
-                         [--from T] [--to T] [--show N] [--threshold PCT] [--json]
+                         [--from T] [--to T] [--show N] [--threshold PCT] [--json] [--load]
 
 Recomputes jobs 3-7 of deployments/pipelines/edu from the Parquet backup with
 DuckDB and compares them key by key with the real-time result tables.
+With --load, the recomputed rows of the range (which then ends before today,
+Asia/Shanghai, by default) replace those of an earlier load in the serving
+store's <table>_offline, and the view <table>_all merges them with the
+real-time rows of the times no load covers.
 Exit status: 0 every job reached the threshold, 1 a job is below it, 2 usage
 or an error.
 
@@ -36,6 +40,7 @@ func runValidate(ctx context.Context, args []string) error {
 	show := fs.Int("show", 10, "differing keys to list per job")
 	threshold := fs.Float64("threshold", 100, "accuracy in percent every job must reach, else exit status 1")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	load := fs.Bool("load", false, "load the recomputed rows into <table>_offline in the serving store and create the merged view <table>_all")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			os.Exit(0)
@@ -65,6 +70,7 @@ func runValidate(ctx context.Context, args []string) error {
 		Range:     rng,
 		Show:      *show,
 		Threshold: *threshold,
+		Load:      *load,
 	})
 	if err != nil {
 		return fail(err)

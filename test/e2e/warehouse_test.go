@@ -8,10 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tributarydata/tributary/deployments/edu/validate"
+	"github.com/tributarydata/tributary/deployments/local"
 	"github.com/tributarydata/tributary/test/edu"
 )
 
@@ -38,6 +41,11 @@ type validateReport struct {
 		LateRecords  int64   `json:"late_records"`
 		LateExcluded int64   `json:"late_excluded"`
 		Pass         bool    `json:"pass"`
+		Loaded       *struct {
+			Table string `json:"table"`
+			View  string `json:"view"`
+			Rows  int    `json:"rows"`
+		} `json:"loaded"`
 	} `json:"jobs"`
 }
 
@@ -232,6 +240,8 @@ func TestWarehouseLambdaExact(t *testing.T) {
 	})
 	t.Logf("jobs 6 and 7:\n%s", last)
 
+	checkMergedViews(ctx, t, pg, func(args []string) (validateReport, string) { return validate(append(args, "--load")) }, windowed, whole)
+
 	// The channel dimension, emptied, comes back in full from the backup.
 	dictionary := func() string {
 		out, err := pg.Query(ctx, "SELECT string_agg(rowkey || '=' || coalesce(level, 'NULL'), ',' ORDER BY rowkey) FROM channel_name_dictionary")
@@ -257,5 +267,54 @@ func TestWarehouseLambdaExact(t *testing.T) {
 	}
 	if after := dictionary(); after != before {
 		t.Errorf("after bootstrap the dimension holds\n%s\nwant\n%s", after, before)
+	}
+}
+
+// checkMergedViews loads the recomputed results of the validated ranges
+// into the serving store with `tributary validate --load` and reads each
+// job's merged view: every key of the real-time table once, the loaded
+// ones from the offline layer; and once the real-time rows the load covers
+// are deleted, the view still holds them all.
+func checkMergedViews(ctx context.Context, t *testing.T, pg *local.Postgres, load func([]string) (validateReport, string), windowed, whole []string) {
+	t.Helper()
+	query := func(sql string) string {
+		t.Helper()
+		out, err := pg.Query(ctx, sql)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return strings.TrimSpace(out)
+	}
+	for _, args := range [][]string{windowed, whole} {
+		rep, out := load(args)
+		if len(rep.Jobs) == 0 {
+			t.Fatalf("validate --load: %s", out)
+		}
+		for _, j := range rep.Jobs {
+			job := validate.Jobs[slices.IndexFunc(validate.Jobs, func(v *validate.Job) bool { return v.Name == j.Name })]
+			if j.Loaded == nil || j.Loaded.View != job.MergedView() || j.Loaded.Rows != j.Matched || j.Loaded.Rows == 0 {
+				t.Fatalf("%s: validate --load wrote %+v, want the %d matched rows and the view %s\n%s", j.Name, j.Loaded, j.Matched, job.MergedView(), out)
+			}
+			var keys []string
+			for _, c := range job.KeyColumns() {
+				keys = append(keys, c.Name+"::text")
+			}
+			key := "concat_ws('|', " + strings.Join(keys, ", ") + ")"
+			keySet := func(from string) string {
+				return query(fmt.Sprintf("SELECT md5(coalesce(string_agg(k, ',' ORDER BY k), '')) || ' ' || count(*) FROM (SELECT %s AS k FROM %s) s", key, from))
+			}
+			realtime := keySet(job.Table)
+			if merged := keySet(job.MergedView()); merged != realtime {
+				t.Errorf("%s: the merged view's keys (digest, count) %s, the real-time table's %s", j.Name, merged, realtime)
+			}
+			if n := query(fmt.Sprintf("SELECT count(*) FROM %s WHERE layer = 'offline'", job.MergedView())); n != fmt.Sprint(j.Loaded.Rows) {
+				t.Errorf("%s: %s offline rows in the view, %d loaded", j.Name, n, j.Loaded.Rows)
+			}
+			query(fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %[2]s FROM %s WHERE layer = 'offline')", job.Table, key, job.MergedView()))
+			if merged := keySet(job.MergedView()); merged != realtime {
+				t.Errorf("%s: without the real-time rows of the loaded range, the merged view's keys are %s, want %s", j.Name, merged, realtime)
+			}
+			t.Logf("%s: %d rows loaded into %s; %s serves %s keys", j.Name, j.Loaded.Rows, j.Loaded.Table, job.MergedView(), realtime)
+		}
 	}
 }

@@ -54,6 +54,14 @@
 // end-to-end tests. Report.ExitStatus is 1 when a job is below the
 // threshold; the command exits 2 when it cannot validate at all.
 //
+// # Loading the offline layer
+//
+// With Options.Load (--load), the recomputed rows of the range, which then
+// ends before today (Asia/Shanghai), replace those of an earlier load in
+// the serving store's <table>_offline, the range is recorded in
+// RangesTable, and the view <table>_all merges the offline rows with the
+// real-time rows of the times no load covers (see Load).
+//
 // What the batch cannot know: the wall clock of the real-time run, which
 // refuses event times more than a day ahead of it. The batch takes the time
 // the collector received a record (the Kafka timestamp of the ods topics

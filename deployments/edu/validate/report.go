@@ -46,6 +46,8 @@ type JobReport struct {
 	Notes                []string `json:"notes,omitempty"`
 	// Differences are the first --show differing keys, in key order.
 	Differences []Diff `json:"differences"`
+	// Loaded is what --load wrote to the serving store.
+	Loaded *Loaded `json:"loaded,omitempty"`
 
 	job *Job
 }
@@ -86,6 +88,13 @@ func (r *Report) WriteText(w io.Writer) error {
 		sb.WriteByte('\n')
 		for _, n := range jr.Notes {
 			fmt.Fprintf(&sb, "  note: %s\n", n)
+		}
+		if l := jr.Loaded; l != nil {
+			fmt.Fprintf(&sb, "  loaded: %d rows into %s for %s", l.Rows, l.Table, l.Range)
+			if l.View != "" {
+				fmt.Fprintf(&sb, "; merged view %s", l.View)
+			}
+			sb.WriteByte('\n')
 		}
 		tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  recomputed\treal-time\tmatched\tmissing\textra\tdifferent\taccuracy\t")

@@ -139,11 +139,14 @@ func fillResultTable(t *testing.T, job *Job, rds *client.Conn, serving string, r
 			}
 			continue
 		}
-		pgMarks := make([]string, len(job.Columns))
+		pgMarks := make([]string, len(names))
 		for i := range pgMarks {
 			pgMarks[i] = fmt.Sprintf("$%d", i+1)
+			if i >= len(job.Columns) {
+				pgMarks[i] = "now()"
+			}
 		}
-		q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", job.Table, strings.Join(names[:len(job.Columns)], ", "), strings.Join(pgMarks, ", "))
+		q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", job.Table, strings.Join(names, ", "), strings.Join(pgMarks, ", "))
 		execServing(t, serving, q, args...)
 	}
 }

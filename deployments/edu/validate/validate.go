@@ -15,8 +15,12 @@ type Options struct {
 	Range     Range
 	Show      int     // how many differing keys to list per job
 	Threshold float64 // accuracy in percent a job must reach
+	// Load writes each job's recomputed rows into its offline table in the
+	// serving store and creates its merged view (see Load). The range is
+	// then the load's (see loadRange) for the comparison too.
+	Load bool
 	// Now is the clock the max-ahead rule of the jobs is applied with (see
-	// Recompute); zero: time.Now().
+	// Recompute), and the day --load ends before; zero: time.Now().
 	Now time.Time
 }
 
@@ -32,7 +36,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	rep := &Report{Range: opts.Range.String(), Threshold: opts.Threshold, Pass: true}
+	rng := opts.Range
+	if opts.Load {
+		var err error
+		if rng, err = loadRange(rng, now); err != nil {
+			return nil, err
+		}
+	}
+	rep := &Report{Range: rng.String(), Threshold: opts.Threshold, Pass: true}
 	for _, job := range opts.Jobs {
 		batch, err := Recompute(ctx, job, opts.Backup, now)
 		if err != nil {
@@ -42,7 +53,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", job, err)
 		}
-		cmp, err := Compare(job, batch.Rows, rt.Rows, opts.Range, opts.Show)
+		cmp, err := Compare(job, batch.Rows, rt.Rows, rng, opts.Show)
 		if err != nil {
 			return nil, err
 		}
@@ -62,6 +73,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		if rt.Missing {
 			jr.Notes = append(jr.Notes, fmt.Sprintf("the real-time table %s does not exist: compared as empty", job.Table))
 		}
+		if opts.Load {
+			if jr.Loaded, err = Load(ctx, batch, rng, opts.Endpoints.Serving); err != nil {
+				return nil, fmt.Errorf("%s: %w", job, err)
+			}
+			if jr.Loaded.View == "" {
+				jr.Notes = append(jr.Notes, fmt.Sprintf("no merged view: the real-time table %s is not in the serving store", job.Table))
+			}
+		}
 		jr.Pass = jr.Accuracy >= opts.Threshold
 		rep.Pass = rep.Pass && jr.Pass
 		rep.Jobs = append(rep.Jobs, jr)
@@ -79,6 +98,9 @@ func (o *Options) check() error {
 	}
 	if o.Threshold < 0 || o.Threshold > 100 {
 		return fmt.Errorf("threshold %v is not a percentage from 0 to 100", o.Threshold)
+	}
+	if o.Load && o.Endpoints.Serving == "" {
+		return errors.New("--load: no serving store URL: set SERVING_URL or --serving")
 	}
 	for _, j := range o.Jobs {
 		switch j.Store {
