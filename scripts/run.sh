@@ -28,6 +28,7 @@ setsid ./bin/tributary local postgres --dir "$data/postgres" --port "$PG_PORT" &
 pg=$!
 load=""
 gen=""
+probe=""
 
 # The example external plugin (plugins/examples/signalscore), built on its
 # own and found by the workers on their plugin path.
@@ -48,6 +49,7 @@ stop() {
   echo; echo "stopping (tasks flush and commit first)…"
   [ -n "$load" ] && kill $load 2>/dev/null
   [ -n "$gen" ] && { kill -INT $gen 2>/dev/null; wait $gen 2>/dev/null; }
+  [ -n "$probe" ] && { kill -INT $probe 2>/dev/null; wait $probe 2>/dev/null; echo; cat "$data/probe.txt"; }
   [ -n "$second" ] && { kill -TERM $second 2>/dev/null; wait $second 2>/dev/null; }
   kill -TERM $dev 2>/dev/null; wait $dev 2>/dev/null
   kill -TERM $db $pg 2>/dev/null; wait $db $pg 2>/dev/null
@@ -103,6 +105,11 @@ done
 ./bin/tributary gen --seed "$(date +%s)" --collector "http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events" \
   --pipelines deployments/pipelines/edu --report "$data/gen-report.json" --progress 60s &
 gen=$!
+# What the run looks like from outside: the end-to-end latency of a probe
+# through the collector to the serving store, every connector's rate and
+# the workers' memory, printed when make run stops.
+./bin/tributary probe --progress=false --report "$data/probe-report.json" >"$data/probe.txt" 2>&1 &
+probe=$!
 
 # The older demo database (school.*) keeps changing too; CDC carries it to
 # ods.school.* and the demo sinks.
@@ -136,6 +143,10 @@ Tributary is running (Ctrl-C stops it; 'make run' again resumes).
   job 7        mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary results -e 'SELECT * FROM staff_index ORDER BY attribution_time DESC, cc_id'
   load         the generator's progress is above; what it sent: $data/gen-report.json once it stops
   Lambda check ./bin/tributary validate --job all      (recomputes jobs 3–7 from the Parquet backup with DuckDB; the backup flushes every minute)
+  merged views ./bin/tributary validate --job all --load, on a later day: the days before it into <table>_offline, then
+               psql "$SERVING_URL" -c 'SELECT layer, count(*) FROM timeline_signal_analysis_all GROUP BY layer'
+  measured     ./bin/tributary probe --duration 1m    (latency collector → serving store, events/s per connector, worker memory;
+               the one running beside make run prints its figures when you stop it)
   post one     curl -d '[{"type":"signal","data":{}}]' http://${APPLOG_LISTEN:-127.0.0.1:9099}/v1/events   (→ ods.classroom_signal)
   MariaDB      mariadb -h127.0.0.1 -P$MARIADB_PORT -utributary -ptributary school
   serving      psql "$SERVING_URL" -c 'SELECT * FROM school_orders ORDER BY id DESC LIMIT 5'

@@ -26,6 +26,7 @@ Usage:
   tributary gen [--seed N] [--speedup X] [--duration D] a school day for the education pipelines (tributary gen -h)
   tributary validate --job N [--from T --to T]         recompute a job from the Parquet backup and compare (Lambda check)
   tributary bootstrap -f FILE --into SINK --from DIR   load a dimension table in full from a Parquet snapshot
+  tributary probe [--duration D] [--json]              end-to-end latency, events/s per connector, worker memory
   tributary version
 
 Run 'tributary COMMAND -h' for a command's flags.
@@ -55,6 +56,8 @@ func main() {
 		err = runValidate(ctx, args)
 	case "bootstrap":
 		err = runBootstrap(ctx, args)
+	case "probe":
+		err = runProbe(ctx, args)
 	case "ctl":
 		stop()
 		os.Exit(runCtl(args))
