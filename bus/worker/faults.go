@@ -151,6 +151,25 @@ func rootCause(err error) error {
 // with a Retriable error, when errors.retry.timeout is 0.
 const openRetryTimeout = 2 * time.Minute
 
+// open opens the task's plugin instance with newAndOpen. A task may start
+// before something it needs is there: a lookup table that a sink of the
+// same pipeline creates when it starts, a database or a cluster still
+// coming up. A Retriable error is tried again, on a fresh instance (the
+// runtime never closes one that failed to open, so none is reused half
+// open), for errors.retry.timeout, or openRetryTimeout when that is 0
+// (which means "do not retry records", not "fail at start"). Any other
+// error fails the task at once.
+func (t *task) open(ctx context.Context, what string, newAndOpen func() error) error {
+	r := retrier{timeout: t.common.ErrorsRetry, maxDelay: t.common.ErrorsRetryMax, log: t.log}
+	if r.timeout == 0 {
+		r.timeout = openRetryTimeout
+	}
+	if err := r.do(ctx, newAndOpen); err != nil {
+		return fmt.Errorf("open %s: %w", what, err)
+	}
+	return nil
+}
+
 // retrier retries operations that fail with sdk.Retriable errors, with
 // exponential backoff, until errors.retry.timeout runs out.
 type retrier struct {

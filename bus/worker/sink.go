@@ -54,9 +54,11 @@ func (s *sinkTask) run(ctx context.Context) error {
 		s.dlqProd = p
 		s.dlq.produce = p.produce
 	}
-	s.sink = s.plugin.NewSink()
-	if err := s.sink.Open(ctx, s.config); err != nil {
-		return fail(fmt.Errorf("open sink: %w", err))
+	if err := s.open(ctx, "sink", func() error {
+		s.sink = s.plugin.NewSink()
+		return s.sink.Open(ctx, s.config)
+	}); err != nil {
+		return fail(err)
 	}
 	defer func() {
 		if err := s.sink.Close(); err != nil {

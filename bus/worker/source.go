@@ -46,9 +46,12 @@ func (s *sourceTask) run(ctx context.Context) error {
 	if err := w.offsets.Sync(ctx); err != nil {
 		return fail(fmt.Errorf("read stored source offsets: %w", err))
 	}
-	src := s.plugin.NewSource()
-	if err := src.Open(ctx, s.config, w.sourcePositions(s.id.Connector)); err != nil {
-		return fail(fmt.Errorf("open source: %w", err))
+	var src sdk.Source
+	if err := s.open(ctx, "source", func() error {
+		src = s.plugin.NewSource()
+		return src.Open(ctx, s.config, w.sourcePositions(s.id.Connector))
+	}); err != nil {
+		return fail(err)
 	}
 	defer func() {
 		if err := src.Close(); err != nil {

@@ -32,21 +32,11 @@ type transformTask struct {
 func (x *transformTask) run(ctx context.Context) error {
 	x.topic = x.config["topic"]
 	x.retry = retrier{timeout: x.common.ErrorsRetry, maxDelay: x.common.ErrorsRetryMax, log: x.log}
-	// A transform may open before something it needs is there: a lookup
-	// table that a sink of the same pipeline creates when it starts, a
-	// database still coming up. Such an error is Retriable and the open is
-	// tried again, on a fresh instance, for errors.retry.timeout, or
-	// openRetryTimeout when that is 0 (which means "do not retry records",
-	// not "fail at start").
-	opening := x.retry
-	if opening.timeout == 0 {
-		opening.timeout = openRetryTimeout
-	}
-	if err := opening.do(ctx, func() error {
+	if err := x.open(ctx, "transform", func() error {
 		x.tr = x.plugin.NewTransform()
 		return x.tr.Open(ctx, x.config)
 	}); err != nil {
-		return fail(fmt.Errorf("open transform: %w", err))
+		return fail(err)
 	}
 	defer func() {
 		if err := x.tr.Close(); err != nil {
