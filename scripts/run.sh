@@ -91,6 +91,12 @@ if [ -d "$BACKUP_DIR/ods_channel_name_dictionary" ]; then
 fi
 # The warehouse: the app collector, the seven jobs, their sinks and the
 # backup of every ods/dwd/late/CDC topic (deployments/pipelines/edu).
+# Job 5's audio and video chains were two connectors before they became
+# one fanout (av-quality-state): a deployment from before drops them, or
+# they would write dwd.av_state twice.
+for old in av-quality-audio av-quality-video; do
+  ./bin/tributary ctl delete "$old" >/dev/null 2>&1 || true
+done
 ./bin/tributary ctl apply deployments/pipelines/edu
 # The collector answers once its task runs.
 for _ in $(seq 1 100); do

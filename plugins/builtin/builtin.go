@@ -16,6 +16,7 @@ import (
 	mysqlsource "github.com/tributarydata/tributary/sources/mysql"
 	weblogsource "github.com/tributarydata/tributary/sources/weblog"
 	"github.com/tributarydata/tributary/transforms/aggregate"
+	"github.com/tributarydata/tributary/transforms/fanout"
 	"github.com/tributarydata/tributary/transforms/intervaljoin"
 	"github.com/tributarydata/tributary/transforms/join"
 	"github.com/tributarydata/tributary/transforms/latest"
@@ -38,6 +39,7 @@ func Plugins() []sdk.Plugin {
 		weblogsource.Plugin,
 		applogsource.Plugin,
 		smt.Plugin,
+		fanout.Plugin,
 		window.Plugin,
 		latest.Plugin,
 		aggregate.Plugin,

@@ -13,7 +13,7 @@ import (
 
 	"github.com/tributarydata/tributary/plugins/sdk"
 	"github.com/tributarydata/tributary/test/edu"
-	"github.com/tributarydata/tributary/transforms/smt"
+	"github.com/tributarydata/tributary/transforms/fanout"
 )
 
 // pipelineConfig reads a connector's config from a warehouse pipeline file.
@@ -148,38 +148,31 @@ func checkGolden(t *testing.T, mode string, h *harness, want goldenWant, faulted
 }
 
 // TestAVQualityGolden runs job 5's pipeline file: each input record through
-// the audio and then the video cleaning chain (smt), their outputs into the
+// the audio and video cleaning chains (the fanout connector), their outputs into the
 // 30-second window, compared with hand-checked results: the seed's NULL ids
 // as -1, its _AUDIO_STATE/_VIDEO_STATE events, only students and values of
 // at least 0, sum/avg/count per window, a late correction and a too-late
 // record.
 func TestAVQualityGolden(t *testing.T) {
 	recs, want := readGolden(t, "av-quality", "ods.agora_record")
-	chain := func(name string) sdk.Transform {
-		cfg := pipelineConfig(t, "av-quality.json", name, smt.Plugin)
-		tr := smt.Plugin.NewTransform()
-		if err := tr.Open(context.Background(), sdk.Config(cfg)); err != nil {
-			t.Fatal(err)
-		}
-		return tr
+	state := fanout.Plugin.NewTransform()
+	if err := state.Open(context.Background(), sdk.Config(pipelineConfig(t, "av-quality.json", "av-quality-state", fanout.Plugin))); err != nil {
+		t.Fatal(err)
 	}
-	audio, video := chain("av-quality-audio"), chain("av-quality-video")
 	var cleaned []sdk.Record
 	var faulted []sdk.Record
 	for i := range recs {
-		for _, tr := range []sdk.Transform{audio, video} {
-			out, err := tr.Process(context.Background(), recs[i:i+1])
-			if err != nil {
-				t.Fatal(err)
+		out, err := state.Process(context.Background(), recs[i:i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range out {
+			if r.Fault != nil {
+				faulted = append(faulted, r)
+				continue
 			}
-			for _, r := range out {
-				if r.Fault != nil {
-					faulted = append(faulted, r)
-					continue
-				}
-				r.Topic, r.Value = "dwd.av_state", slices.Clone(r.Value)
-				cleaned = append(cleaned, r)
-			}
+			r.Topic, r.Value = "dwd.av_state", slices.Clone(r.Value)
+			cleaned = append(cleaned, r)
 		}
 	}
 	cfg := pipelineConfig(t, "av-quality.json", "av-quality", Plugin)

@@ -46,8 +46,7 @@ func TestTopicsAreThePipelines(t *testing.T) {
 	for connector, want := range map[string]string{
 		"app-events":         collectorDeadLetters,
 		"signal-etl":         signalDeadLetters,
-		"av-quality-audio":   avDeadLetters,
-		"av-quality-video":   avDeadLetters,
+		"av-quality-state":   avDeadLetters,
 		"study-time-by-user": studyDeadLetters,
 		"study-time":         studyDeadLetters,
 	} {

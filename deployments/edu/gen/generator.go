@@ -248,8 +248,9 @@ func (g *Generator) wrongType(k Kind, t time.Time) (line []byte, deadTopic strin
 	case KindSignal:
 		return badSignal(t), signalDeadLetters, 1
 	case KindAgora:
-		// Both the audio and the video chain read user_id.
-		return agoraLine(agoraReport{badUser: true, classroom: "live-0", channel: 0, event: "PLAY", t: t, audioUID: 1, videoUID: 2, camera: true, fr: 25}), avDeadLetters, 2
+		// Both the audio and the video branch read user_id; the fanout
+		// dead-letters the report once, with both reasons.
+		return agoraLine(agoraReport{badUser: true, classroom: "live-0", channel: 0, event: "PLAY", t: t, audioUID: 1, videoUID: 2, camera: true, fr: 25}), avDeadLetters, 1
 	}
 	return qosLine(qosRecord{user: 1, classroom: "rec-0", subEvent: "PPT_PLAY", page: 1, t: t, badTime: true}), studyDeadLetters, 1
 }

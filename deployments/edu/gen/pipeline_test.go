@@ -13,6 +13,7 @@ import (
 	"github.com/tributarydata/tributary/plugins/sdk"
 	"github.com/tributarydata/tributary/sources/applog"
 	"github.com/tributarydata/tributary/test/edu"
+	"github.com/tributarydata/tributary/transforms/fanout"
 	"github.com/tributarydata/tributary/transforms/intervaljoin"
 	"github.com/tributarydata/tributary/transforms/smt"
 	"github.com/tributarydata/tributary/transforms/window"
@@ -101,7 +102,7 @@ func openJob(t *testing.T, file, name string) job {
 		if name == "av-quality" {
 			plugin, j, input = window.Plugin, &window.Operator{}, "dwd.av_state"
 		} else {
-			plugin, j = smt.Plugin, &smt.Chain{}
+			plugin, j = fanout.Plugin, &fanout.Fanout{}
 		}
 	case "study-time.json":
 		if name == "study-time" {
@@ -269,11 +270,10 @@ func TestJobsSeeWhatTheReportSays(t *testing.T) {
 		t.Errorf("classroom performance sent %d records to %s (and refused %d), the report says %d", got, late, perfFaults, r.Late[late])
 	}
 
-	// Job 5: the audio and video chains, then the window.
-	states, avFaults := stage(t, byTopic[odsTopics[KindAgora]], "dwd.av_state",
-		openJob(t, "av-quality.json", "av-quality-audio"), openJob(t, "av-quality.json", "av-quality-video"))
+	// Job 5: the audio and video branches, then the window.
+	states, avFaults := stage(t, byTopic[odsTopics[KindAgora]], "dwd.av_state", openJob(t, "av-quality.json", "av-quality-state"))
 	if int64(avFaults) != r.DeadLetters[avDeadLetters] {
-		t.Errorf("the audio and video chains refused %d reports, the report says %d", avFaults, r.DeadLetters[avDeadLetters])
+		t.Errorf("the audio and video branches refused %d reports, the report says %d", avFaults, r.DeadLetters[avDeadLetters])
 	}
 	av, avWindowFaults := stage(t, states, "", openJob(t, "av-quality.json", "av-quality"))
 	late = cfg.Bounds.AVQuality.LateTopic
