@@ -20,7 +20,7 @@ import (
 // an n that is not a long too, and writes to a topic of its own.
 var twoBranches = sdk.Config{
 	"name": "fan", "topic": "out", "branches": "a,b",
-	"branches.a.transforms": "f,keep,tag",
+	"branches.a.transforms":        "f,keep,tag",
 	"branches.a.transforms.f.type": "extract", "branches.a.transforms.f.fields": "n:long",
 	"branches.a.transforms.keep.type": "filter", "branches.a.transforms.keep.condition": "n >= 0",
 	"branches.a.transforms.tag.type": "set", "branches.a.transforms.tag.fields": "branch = 'a'",
