@@ -1,6 +1,9 @@
 package sdk
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // KeyError is a config problem a plugin's own checks found (beyond what its
 // struct tags say), placed on the key it concerns so that config/validate
@@ -36,4 +39,24 @@ func ValidateWith(configStruct any, check func(Config) error) func(Config) map[s
 		}
 		return map[string][]string{"": {err.Error()}}
 	}
+}
+
+// UnderPrefix places a config error of a nested config (a chain's step, a
+// fanout's branch) under the nesting's full keys: a *ValidationError's
+// fields and a *KeyError's key get prefix in front, and any other error is
+// placed on the prefix itself (without its trailing dot).
+func UnderPrefix(prefix string, err error) error {
+	var verr *ValidationError
+	if errors.As(err, &verr) {
+		fields := make(map[string][]string, len(verr.Fields))
+		for k, msgs := range verr.Fields {
+			fields[prefix+k] = msgs
+		}
+		return &ValidationError{Fields: fields}
+	}
+	var kerr *KeyError
+	if errors.As(err, &kerr) {
+		return &KeyError{Key: prefix + kerr.Key, Err: kerr.Err}
+	}
+	return &KeyError{Key: strings.TrimSuffix(prefix, "."), Err: err}
 }

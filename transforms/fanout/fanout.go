@@ -61,7 +61,7 @@ func (f *Fanout) Open(ctx context.Context, cfg sdk.Config) error {
 		}
 		ch := &smt.Chain{}
 		if err := ch.Open(ctx, branchConfig(cfg, name)); err != nil {
-			return prefixed("branches."+name+".", err)
+			return sdk.UnderPrefix("branches."+name+".", err)
 		}
 		f.names = append(f.names, name)
 		f.chains = append(f.chains, ch)
@@ -178,21 +178,4 @@ func validate(cfg sdk.Config) map[string][]string {
 		return nil
 	}
 	return problems
-}
-
-// prefixed puts a branch's config errors under the branch's full keys.
-func prefixed(prefix string, err error) error {
-	var verr *sdk.ValidationError
-	if errors.As(err, &verr) {
-		fields := make(map[string][]string, len(verr.Fields))
-		for k, msgs := range verr.Fields {
-			fields[prefix+k] = msgs
-		}
-		return &sdk.ValidationError{Fields: fields}
-	}
-	var kerr *sdk.KeyError
-	if errors.As(err, &kerr) {
-		return &sdk.KeyError{Key: prefix + kerr.Key, Err: kerr.Err}
-	}
-	return &sdk.KeyError{Key: strings.TrimSuffix(prefix, "."), Err: err}
 }
