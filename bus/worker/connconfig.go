@@ -18,7 +18,7 @@ type ConnectorConfig struct {
 	ValueConverter string `json:"value.converter" default:"bytes" validate:"oneof=bytes json" doc:"bytes passes values as they are; json refuses a value that is not valid JSON (stage VALUE_CONVERTER)." group:"Common"`
 
 	ErrorsTolerance   string        `json:"errors.tolerance" default:"none" validate:"oneof=none all" doc:"none fails the task on a bad record; all skips it, to the dead-letter topic when one is set." group:"Error Handling"`
-	ErrorsRetry       time.Duration `json:"errors.retry.timeout" default:"0" validate:"gte=-1" doc:"How long (ms) to retry a retriable failure; -1 forever." group:"Error Handling"`
+	ErrorsRetry       time.Duration `json:"errors.retry.timeout" default:"0" validate:"gte=-1" doc:"How long (ms) to retry a retriable failure; -1 forever. At 0 a sink still retries its writes forever (they keep their place), a source or transform does not retry, and every task retries its open for 2 minutes (a table or server not there yet)." group:"Error Handling"`
 	ErrorsRetryMax    time.Duration `json:"errors.retry.delay.max.ms" default:"60000" validate:"gte=0" doc:"Longest wait (ms) between retries." group:"Error Handling"`
 	ErrorsLog         bool          `json:"errors.log.enable" default:"false" doc:"Log every tolerated error." group:"Error Handling"`
 	ErrorsLogMessages bool          `json:"errors.log.include.messages" default:"false" doc:"Include the record's topic/partition/offset in error logs." group:"Error Handling"`
