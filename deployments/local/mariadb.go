@@ -62,9 +62,16 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (*MariaDB, error) {
 		return nil, err
 	}
 	data := filepath.Join(dir, "data")
+	// A temporary directory of its own: in the shared /tmp, servers and
+	// installs running side by side (tests in parallel packages) have
+	// removed each other's temporary tables, failing the install.
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return nil, err
+	}
 	fresh := false
 	if _, err := os.Stat(filepath.Join(data, "mysql")); errors.Is(err, os.ErrNotExist) {
-		if err := initMariaDB(ctx, data); err != nil {
+		if err := initMariaDB(ctx, data, tmp); err != nil {
 			return nil, err
 		}
 		fresh = true
@@ -82,6 +89,7 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (*MariaDB, error) {
 	args := append([]string{
 		"--no-defaults",
 		"--datadir=" + data,
+		"--tmpdir=" + tmp,
 		"--socket=" + socketPath(dir),
 		"--pid-file=" + filepath.Join(dir, "mariadb.pid"),
 		"--log-error=" + filepath.Join(dir, "mariadb.log"),
@@ -122,12 +130,14 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (*MariaDB, error) {
 }
 
 // initMariaDB creates the system tables in data.
-func initMariaDB(ctx context.Context, data string) error {
+func initMariaDB(ctx context.Context, data, tmp string) error {
 	install, err := findBinary("mariadb-install-db", "mysql_install_db")
 	if err != nil {
 		return err
 	}
-	args := []string{"--no-defaults", "--datadir=" + data, "--auth-root-authentication-method=normal", "--skip-test-db"}
+	// Options it does not know, --tmpdir among them, go to the server it
+	// runs.
+	args := []string{"--no-defaults", "--datadir=" + data, "--tmpdir=" + tmp, "--auth-root-authentication-method=normal", "--skip-test-db"}
 	if os.Geteuid() == 0 {
 		args = append(args, "--user=root")
 	}
