@@ -107,11 +107,7 @@ func (l *latency) poll(ctx context.Context) {
 	for id := range l.pending {
 		ids = append(ids, id)
 	}
-	rows, err := l.conn.Query(ctx, "SELECT id FROM "+DictionaryTable+" WHERE id = ANY($1)", ids)
-	var found []string
-	if err == nil {
-		found, err = pgx.CollectRows(rows, pgx.RowTo[string])
-	}
+	found, err := l.lookFor(ctx, ids)
 	now := time.Now()
 	var pgErr *pgconn.PgError
 	switch {
@@ -139,6 +135,31 @@ func (l *latency) poll(ctx context.Context) {
 			l.lost++
 		}
 	}
+}
+
+// queryTimeout bounds one look for probe rows.
+const queryTimeout = 5 * time.Second
+
+// lookFor returns which of ids the dictionary holds. The query does not
+// run on ctx itself: pgx closes a connection whose query's context ends,
+// and the run's context ends while the probes in flight are still to be
+// looked for. A connection that closed anyway (the server restarted) is
+// opened again.
+func (l *latency) lookFor(ctx context.Context, ids []string) ([]string, error) {
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
+	defer cancel()
+	if l.conn.IsClosed() {
+		conn, err := pgx.Connect(qctx, l.opts.Serving)
+		if err != nil {
+			return nil, fmt.Errorf("connect to the serving store again: %w", err)
+		}
+		l.conn = conn
+	}
+	rows, err := l.conn.Query(qctx, "SELECT id FROM "+DictionaryTable+" WHERE id = ANY($1)", ids)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
 // drain polls for the probes in flight until they are all seen or ctx
