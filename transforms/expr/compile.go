@@ -27,7 +27,7 @@ type field struct {
 
 func (f *field) get(r *value.Row) value.Value {
 	h := int(f.hint.Load())
-	if fs := r.Fields; h < len(fs) && fs[h].Name == f.name {
+	if fs := r.Fields; h < len(fs) && value.SameName(fs[h].Name, f.name) {
 		return fs[h].Value
 	}
 	return f.find(r)
@@ -128,7 +128,7 @@ func (c *andCond) eval(r *value.Row) bool {
 		// hand: the field where the hint says, a string against a string.
 		t := &c.eqs[i]
 		var v value.Value
-		if h := int(t.f.hint.Load()); h < len(fs) && fs[h].Name == t.f.name {
+		if h := int(t.f.hint.Load()); h < len(fs) && value.SameName(fs[h].Name, t.f.name) {
 			v = fs[h].Value
 		} else {
 			v = t.f.find(r)
@@ -359,7 +359,7 @@ type compiler struct {
 func (c *compiler) field(name string) *field {
 	f, ok := c.fields[name]
 	if !ok {
-		f = &field{name: name}
+		f = &field{name: value.Intern(name)}
 		c.fields[name] = f
 	}
 	return f

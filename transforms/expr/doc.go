@@ -112,7 +112,13 @@
 // the position it was last found at in a row (value.Row.IndexFrom), so a
 // stream whose records share a layout finds each field at the first look.
 // Eval allocates nothing, except that matches on a number formats it. An
-// in list of many strings looks them up in a map.
+// in list of many strings looks them up in a map. Field names are interned
+// (value.Intern), so that comparing one with a row's costs no more than
+// comparing two pointers when the row's names are interned too.
+//
+// A Table runs a rule table, the first rule that holds winning: it tests the
+// terms all rules share once (Factor) and goes straight to the rules that
+// can hold for the record's text of the field they tell apart.
 //
 // An Expr is safe for concurrent use: the position hints are atomic, and
 // only written when a field has moved.

@@ -37,7 +37,9 @@
 //     userId (data.userid): "abc" is not a long.
 //
 // Values point into the input where they can (strings without escapes,
-// numbers, JSON text), so a row is valid only while the input is unchanged.
+// numbers, JSON text, and such values inside JSON-encoded strings, which are
+// read in place when written as encoders write them: escaped.go), so a row
+// is valid only while the input is unchanged.
 // Text that had to be decoded is copied to memory that is never rewritten,
 // so it stays valid whatever the Extractor reads next. On error the row is
 // left as it was.

@@ -106,6 +106,26 @@ var extractCases = []extractCase{
 	{name: "too big for a long", input: `{"a":12345678901234567890}`, paths: []string{"a:long"}, err: "f0 (a): number 12345678901234567890 is not a long"},
 	{name: "too big for a double", input: `{"a":1e400}`, paths: []string{"a:double"}, err: "f0 (a): number 1e400 is not a double"},
 
+	// Whole numbers wanted as longs, which are read in the same pass: the
+	// same as converting what was read.
+	{name: "longs from strings", input: `{"a":"-0","b":"007","c":"123456789012345678","d":"1234567890123456789","e":"-","f":"1e3","g":" 1","h":"1\u0030"}`,
+		paths: []string{"a:long", "b:long", "c:long", "d:long", "e:long", "f:long", "g:long", "h:long"},
+		err:   `f4 (e): "-" is not a long`},
+	{name: "longs from strings that are", input: `{"a":"-0","b":"007","c":"123456789012345678","d":"1234567890123456789","f":"1e3","g":" 1","h":"1\u0030","i":""}`,
+		paths: []string{"a:long", "b:long", "c:long", "d:long", "f:long", "g:long", "h:long", "i:long", "b"},
+		want: []value.Value{value.OfInt(0), value.OfInt(7), value.OfInt(123456789012345678), value.OfInt(1234567890123456789), value.OfInt(1000),
+			value.OfInt(1), value.OfInt(10), null, value.OfString("007")}},
+	{name: "longs from numbers", input: `{"a":-0,"b":0,"c":123456789012345678,"d":1234567890123456789,"e":-9223372036854775808,"f":1e3,"g":2.0}`,
+		paths: []string{"a:long", "b:long", "c:long", "d:long", "e:long", "f:long", "g:long"},
+		want: []value.Value{value.OfInt(0), value.OfInt(0), value.OfInt(123456789012345678), value.OfInt(1234567890123456789),
+			value.OfInt(-9223372036854775808), value.OfInt(1000), value.OfInt(2)}},
+	{name: "long with a leading zero", input: `{"a":01}`, paths: []string{"a:long"}, err: "invalid character '1' at offset 6"},
+	{name: "long with a leading zero after a minus", input: `{"a":-01}`, paths: []string{"a:long"}, err: "invalid character '1' at offset 7"},
+	{name: "long with garbage after it", input: `{"a":12x}`, paths: []string{"a:long"}, err: "invalid character 'x' at offset 7"},
+	{name: "longs in encoded strings", input: `{"data":"{\"a\":\"-12\",\"b\":34,\"c\":\"5\\\"\",\"msg\":\"{\\\"d\\\":\\\"6\\\",\\\"e\\\":7}\"}"}`,
+		paths: []string{"data.a:long", "data.b:long", "data.c", "data.msg.d:long", "data.msg.e:long"},
+		want:  []value.Value{value.OfInt(-12), value.OfInt(34), value.OfString(`5"`), value.OfInt(6), value.OfInt(7)}},
+
 	// Strings: escapes, unicode, invalid UTF-8.
 	{name: "escapes", input: `{"a":"q\"b\\s\/n\nt\tr\rb\bf\f","b":"caf\u00e9 \u00E9","c":"\ud83d\ude00 😀","d":"é"}`, paths: []string{"a", "b", "c", "d"},
 		want: []value.Value{value.OfString("q\"b\\s/n\nt\tr\rb\bf\f"), value.OfString("café é"), value.OfString("😀 😀"), value.OfString("é")}},
@@ -420,5 +440,23 @@ func TestExtractMaxDepthOption(t *testing.T) {
 	err = e.Extract([]byte(`{"a":[[1]]}`), &value.Row{})
 	if err == nil || err.Error() != "nested deeper than 2 levels at offset 6" {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestShortTextIsStringComparison checks shortText.at against comparing
+// strings, for texts of every length up to 20 at every place of an input,
+// up to its very end.
+func TestShortTextIsStringComparison(t *testing.T) {
+	input := []byte(`{"a":1,"userid":"x","roomid":2,"target_type":"t","page_index":3,"a_much_longer_key":4}`)
+	for n := 1; n <= 20; n++ {
+		for from := 0; from+n <= len(input); from++ {
+			text := newShortText(string(input[from : from+n]))
+			for pos := 0; pos <= len(input); pos++ {
+				want := pos+n <= len(input) && string(input[pos:pos+n]) == text.text
+				if got := text.at(input, pos); got != want {
+					t.Fatalf("%q at %d: %v, want %v", text.text, pos, got, want)
+				}
+			}
+		}
 	}
 }

@@ -21,15 +21,12 @@ type classifyConfig struct {
 
 type rule struct {
 	event string
-	cond  *expr.Expr
 	hits  int64
 }
 
 type classifyStep struct {
-	rules []rule
-	// common holds the terms every rule has (expr.Factor), tested once per
-	// record; each rule's cond is then only its own terms (nil: none).
-	common     *expr.Expr
+	rules      []rule
+	table      *expr.Table // the rules' conditions
 	field      string
 	unmatched  string
 	topic      string
@@ -45,8 +42,9 @@ func buildClassify(cfg sdk.Config, _ Config) (step, error) {
 	if c.Unmatched == "route" && strings.TrimSpace(c.UnmatchedTopic) == "" {
 		return nil, &sdk.KeyError{Key: "unmatched.topic", Err: errors.New("required when unmatched=route")}
 	}
-	s := &classifyStep{field: c.Field, unmatched: c.Unmatched, topic: strings.TrimSpace(c.UnmatchedTopic), fieldIndex: -1}
+	s := &classifyStep{field: value.Intern(c.Field), unmatched: c.Unmatched, topic: strings.TrimSpace(c.UnmatchedTopic), fieldIndex: -1}
 	listed := map[string]bool{}
+	var conds []*expr.Expr
 	for _, event := range c.Rules {
 		if event == "unmatched" {
 			return nil, &sdk.KeyError{Key: "rules", Err: errors.New("unmatched is the name the step counts misses under; give the event another name")}
@@ -63,16 +61,10 @@ func buildClassify(cfg sdk.Config, _ Config) (step, error) {
 		if err != nil {
 			return nil, &sdk.KeyError{Key: "rule." + event, Err: err}
 		}
-		s.rules = append(s.rules, rule{event: event, cond: cond})
+		s.rules = append(s.rules, rule{event: event})
+		conds = append(conds, cond)
 	}
-	conds := make([]*expr.Expr, len(s.rules))
-	for i := range s.rules {
-		conds[i] = s.rules[i].cond
-	}
-	s.common, conds = expr.Factor(conds)
-	for i := range s.rules {
-		s.rules[i].cond = conds[i]
-	}
+	s.table = expr.NewTable(conds)
 	for k := range cfg {
 		if event, ok := strings.CutPrefix(k, "rule."); ok && !listed[event] {
 			return nil, &sdk.KeyError{Key: k, Err: fmt.Errorf("event %s is not in rules, so this rule would never be tried", event)}
@@ -86,15 +78,10 @@ func (s *classifyStep) apply(c *cursor) error {
 	if err != nil {
 		return err
 	}
-	if s.common == nil || s.common.Eval(row) {
-		for i := range s.rules {
-			r := &s.rules[i]
-			if r.cond == nil || r.cond.Eval(row) {
-				r.hits++
-				s.set(c, row, value.OfString(r.event))
-				return nil
-			}
-		}
+	if i := s.table.Match(row); i >= 0 {
+		s.rules[i].hits++
+		s.set(c, row, value.OfString(s.rules[i].event))
+		return nil
 	}
 	s.misses++
 	switch s.unmatched {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"strings"
 
 	"github.com/tributarydata/tributary/plugins/sdk"
@@ -24,11 +23,15 @@ type hashConfig struct {
 }
 
 type hashStep struct {
-	field   string
-	h       hash.Hash
+	field string
+	// sum appends text's digest to dst. The one-shot functions (md5.Sum)
+	// keep the state on the stack, where hash.Hash's Reset, Write and Sum
+	// copy it around: the digest is a tenth of the signal ETL's time.
+	sum     func(dst, text []byte) []byte
 	toKey   bool
 	toField string
-	sum     []byte
+	hint    int // where the field was last time
+	digest  []byte
 	text    []byte
 }
 
@@ -41,14 +44,14 @@ func buildHash(cfg sdk.Config, _ Config) (step, error) {
 	if !c.ToKey && c.ToField == "" {
 		return nil, &sdk.KeyError{Key: "to.field", Err: errors.New("set to.key=true or to.field: the digest must go somewhere")}
 	}
-	s := &hashStep{field: c.Field, toKey: c.ToKey, toField: c.ToField}
+	s := &hashStep{field: value.Intern(c.Field), toKey: c.ToKey, toField: value.Intern(c.ToField), hint: -1}
 	switch c.Algorithm {
 	case "sha1":
-		s.h = sha1.New()
+		s.sum = func(dst, text []byte) []byte { d := sha1.Sum(text); return append(dst, d[:]...) }
 	case "sha256":
-		s.h = sha256.New()
+		s.sum = func(dst, text []byte) []byte { d := sha256.Sum256(text); return append(dst, d[:]...) }
 	default:
-		s.h = md5.New()
+		s.sum = func(dst, text []byte) []byte { d := md5.Sum(text); return append(dst, d[:]...) }
 	}
 	return s, nil
 }
@@ -58,20 +61,22 @@ func (s *hashStep) apply(c *cursor) error {
 	if err != nil {
 		return err
 	}
-	v, _ := row.Get(s.field)
+	var v value.Value
+	if i := row.IndexFrom(s.hint, s.field); i >= 0 {
+		v, s.hint = row.Fields[i].Value, i
+	}
 	if v.IsNull() {
 		return fmt.Errorf("field %s is null or missing: nothing to hash", s.field)
 	}
-	s.h.Reset()
 	s.text = v.AppendText(s.text[:0])
-	s.h.Write(s.text)
-	s.sum = s.h.Sum(s.sum[:0])
-	digest := hex.EncodeToString(s.sum)
+	s.digest = s.sum(s.digest[:0], s.text)
 	if s.toKey {
-		c.rec.Key = []byte(digest)
+		start := len(c.batch)
+		c.batch = hex.AppendEncode(c.batch, s.digest)
+		c.rec.Key = c.batchSince(start)
 	}
 	if s.toField != "" {
-		row.Set(s.toField, value.OfString(digest))
+		row.Set(s.toField, value.OfString(hex.EncodeToString(s.digest)))
 		c.changed()
 	}
 	return nil

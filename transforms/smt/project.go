@@ -36,7 +36,10 @@ func buildProject(cfg sdk.Config, _ Config) (step, error) {
 			return nil, &sdk.KeyError{Key: "include", Err: fmt.Errorf("%s is listed twice", name)}
 		}
 	}
-	s := &projectStep{include: c.Include}
+	s := &projectStep{}
+	for _, name := range c.Include {
+		s.include = append(s.include, value.Intern(name))
+	}
 	if len(c.Exclude) > 0 {
 		s.exclude = map[string]bool{}
 		for _, f := range c.Exclude {
@@ -91,7 +94,7 @@ func buildRename(cfg sdk.Config, _ Config) (step, error) {
 		if !ok || from == "" || to == "" {
 			return nil, &sdk.KeyError{Key: "renames", Err: fmt.Errorf("%q is not from:to", pair)}
 		}
-		s.from, s.to = append(s.from, from), append(s.to, to)
+		s.from, s.to = append(s.from, value.Intern(from)), append(s.to, value.Intern(to))
 	}
 	for i, to := range s.to {
 		if j := slices.Index(s.from, to); j >= 0 && j != i {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tributarydata/tributary/plugins/sdk"
 	"github.com/tributarydata/tributary/transforms/timefmt"
+	"github.com/tributarydata/tributary/transforms/value"
 )
 
 const timestampSummary = "Makes a field the record's event time (its Kafka timestamp, which windows downstream read), from epoch numbers or formatted text; optionally writes that time formatted into another field."
@@ -35,7 +36,7 @@ func buildTimestamp(cfg sdk.Config, _ Config) (step, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &timestampStep{field: c.Field, keep: c.Missing == "keep", outField: strings.TrimSpace(c.OutputField), hint: -1, out2: -1}
+	s := &timestampStep{field: value.Intern(c.Field), keep: c.Missing == "keep", outField: value.Intern(strings.TrimSpace(c.OutputField)), hint: -1, out2: -1}
 	if s.in, err = timefmt.Parse(c.Format); err != nil {
 		return nil, &sdk.KeyError{Key: "format", Err: err}
 	}

@@ -13,4 +13,9 @@
 // Comparisons are loose in the way the warehouse's SQL is: a string holding
 // a number equals that number ('305' = 305), so rule tables written against
 // either form match both.
+//
+// A RowEncoder writes a stream of rows as JSON, each row's field names
+// escaped once for the stream rather than once per row; steps intern the
+// names they are configured with (Intern), so that comparing names is
+// comparing pointers wherever a step's name meets a row's.
 package value

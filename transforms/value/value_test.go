@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -145,5 +146,52 @@ func TestRowEdits(t *testing.T) {
 	}
 	if i := r.IndexFrom(5, "c"); i != 0 {
 		t.Fatalf("IndexFrom with a stale hint = %d", i)
+	}
+}
+
+// signalRow is the signal ETL's output row.
+func signalRow() *Row {
+	var r Row
+	r.Append("messageCreateTime", OfString("2021-03-01 10:00:00"))
+	r.Append("timeStamp", OfInt(1614564000123))
+	r.Append("messageTimeStamp", OfString("2021-03-01 10:00:00.123"))
+	r.Append("userId", OfInt(101234))
+	r.Append("roomId", OfInt(20123))
+	r.Append("role", OfInt(2))
+	r.Append("msgId", OfInt(305))
+	r.Append("msgType", OfInt(116))
+	r.Append("targetId", OfString("match"))
+	r.Append("targetType", OfString("template"))
+	r.Append("action", OfString("match"))
+	r.Append("subAction", OfString("drop:wrong"))
+	r.Append("pageIndex", OfInt(13))
+	r.Append("event", OfString("STUDENT_MATCH_WRONG"))
+	return &r
+}
+
+// BenchmarkRowEncoder writes the signal ETL's output row with its names
+// as steps configure them (interned) and as copies (as read from records).
+func BenchmarkRowEncoder(b *testing.B) {
+	for _, intern := range []bool{true, false} {
+		name := "copied_names"
+		if intern {
+			name = "interned_names"
+		}
+		b.Run(name, func(b *testing.B) {
+			r := signalRow()
+			for i := range r.Fields {
+				if intern {
+					r.Fields[i].Name = Intern(r.Fields[i].Name)
+				} else {
+					r.Fields[i].Name = strings.Clone(r.Fields[i].Name)
+				}
+			}
+			var e RowEncoder
+			var buf []byte
+			for b.Loop() {
+				buf = e.Append(buf[:0], r)
+			}
+			b.SetBytes(int64(len(buf)))
+		})
 	}
 }
