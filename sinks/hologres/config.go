@@ -38,7 +38,7 @@ type Config struct {
 
 	OffsetsTable string `json:"offsets.table" importance:"medium" doc:"Table (created when missing) in which the sink records, in the same transaction as the rows, the next Kafka offset of every partition it wrote; the runtime then resumes there and replays change nothing, which makes insert.mode=insert exactly-once. Empty: upserts are idempotent anyway, but appended rows may be written twice after a crash (at-least-once)."`
 
-	BatchSize    int           `json:"batch.size" default:"1000" validate:"gt=0" importance:"medium" doc:"Most records written in one transaction; a batch the runtime hands over is written in transactions of this many records, deduplicated by key."`
+	BatchSize    int           `json:"batch.size" default:"2000" validate:"gt=0" importance:"medium" doc:"Most records written in one transaction; a batch the runtime hands over is written in transactions of this many records, deduplicated by key. The default is the most the runtime hands over at once, so each batch is one transaction."`
 	WriteTimeout time.Duration `json:"write.timeout.ms" default:"60000" validate:"gt=0" importance:"low" doc:"How long one transaction (or connecting) may take before it is abandoned and retried."`
 
 	// Topics is subscribed by the runtime; it is declared so validation and

@@ -28,27 +28,43 @@
 // table without key; deletes must be turned off).
 //
 // Write writes its records before it returns, in transactions of at most
-// batch.size records; within one, records of a key are merged as the mode
-// merges them (the last wins; the first for insertorignore; a delete
-// followed by a re-create rewrites the row), deletes run first, then one
-// statement per set of columns present. On PostgreSQL a statement carries
-// one array per column (INSERT ... SELECT FROM unnest($1::int8[], ...)),
-// one prepared statement for any number of rows; values are cast to the
-// column's type without modifiers, so the assignment checks lengths and
-// NOT NULL as a plain INSERT does, and types the sink has no conversion
-// for (enums, uuid, intervals) are sent as text and cast by the server.
-// PostgreSQL checks NOT NULL on the row it would insert before it looks
-// for a conflict, so a partial update of a table with required columns
-// updates existing rows first and inserts only new keys. On Hologres the
-// statements use VALUES lists of at most 512 rows (powers of two, so that
-// few statements are prepared) and plain ON CONFLICT, which Hologres
-// documents for partial updates. The Hologres path is tested here against
-// a PostgreSQL that pretends to be Hologres (hg_version and a recording
-// set_table_property), never against Hologres itself.
+// batch.size records (by default the most the runtime hands over, so one);
+// within one (within each of its two pieces, see below), records of a key
+// are merged as the mode merges them (the last wins; the first for
+// insertorignore; a delete followed by a re-create rewrites the row),
+// deletes run first, then one statement per set of columns present. On
+// PostgreSQL a statement carries one array per column (INSERT ... SELECT
+// FROM unnest($1::int8[], ...)), one prepared statement for any number of
+// rows; values are cast to the column's type without modifiers, so the
+// assignment checks lengths and NOT NULL as a plain INSERT does, and types
+// the sink has no conversion for (enums, uuid, intervals) are sent as text
+// and cast by the server. PostgreSQL checks NOT NULL on the row it would
+// insert before it looks for a conflict, so a partial update of a table
+// with required columns updates existing rows first and inserts only new
+// keys. On Hologres the statements use VALUES lists of at most 512 rows
+// (powers of two, so that few statements are prepared) and plain ON
+// CONFLICT, which Hologres documents for partial updates. The Hologres
+// path is tested here against a PostgreSQL that pretends to be Hologres
+// (hg_version and a recording set_table_property), never against Hologres
+// itself.
+//
+// The sink encodes the arrays, and the rows of COPY, in PostgreSQL's
+// binary format itself, from the few Go types package row gives each kind,
+// as pgx would encode them; a value COPY cannot carry (a number out of a
+// real's range, a decimal beyond what the binary numeric holds) sends its
+// rows through INSERT, where the server's cast decides.
 //
 // Mapping records (JSON decoding, conversion) is the sink's own costly
-// part: a goroutine maps ahead of the writer on every core, so the next
-// transaction's records are ready while the database runs this one.
+// part: a goroutine maps ahead of the writer on every core, and the server
+// writes the first records of a transaction while the client still reads
+// the next. Upserts write the first 512 records of a transaction (merged
+// by key among themselves) while the rest are mapped, then the rest; a
+// key in both ends as one merge of all its records would leave it.
+// Appends start their COPY with the first records mapped and stream the
+// rows of one table and set of columns as the rest are mapped; the
+// transaction's other records are written after the COPY. A record its
+// table refuses ends the transaction before it; when the table's catalog
+// is due to be read again, it is read before the record is tried again.
 //
 // # Errors
 //

@@ -45,8 +45,9 @@ type Sink struct {
 	offsets *offsetStore // nil without offsets.table
 
 	// Scratch of the Write in progress.
-	maps    []mapped // one per record
-	touched []*table // tables with rows in their batch, in order of first appearance
+	maps    []mapped   // one per record
+	touched []*table   // tables with rows in their batch, in order of first appearance
+	stream  copyStream // the COPY of appends
 }
 
 var _ sdk.OffsetKeeper = (*Sink)(nil)

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/tributarydata/tributary/sinks/row"
 )
 
@@ -36,25 +38,36 @@ func keyOf(kind stmtKind, cols []int, rows int) stmtKey {
 // wireType is the parameter type a column's values are sent as, by the Go
 // type the row package gives them (see row.Kind); the value is then cast
 // to the column's type in SQL.
-func wireType(c *column) string {
+func wireType(c *column) string { return wireTypes[wireBinary(c)] }
+
+// wireBinary is the binary type of wireType.
+func wireBinary(c *column) binaryType {
 	switch c.Kind {
 	case row.KindBool:
-		return "bool"
+		return binBool
 	case row.KindInt:
-		return "int8"
+		return binInt8
 	case row.KindFloat:
-		return "float8"
+		return binFloat8
 	case row.KindDate:
-		return "date"
+		return binDate
 	case row.KindTimestamp:
-		return "timestamp"
+		return binTimestamp
 	case row.KindTimestampTZ:
-		return "timestamptz"
+		return binTimestampTZ
 	case row.KindBytes:
-		return "bytea"
+		return binBytea
 	}
-	return "text" // strings, exact decimals, JSON text
+	return binText // strings, exact decimals, JSON text
 }
+
+// wireTypes and wireOIDs name the wire types' SQL types and their OIDs.
+var (
+	wireTypes = [...]string{binBool: "bool", binInt8: "int8", binFloat8: "float8", binDate: "date",
+		binTimestamp: "timestamp", binTimestampTZ: "timestamptz", binBytea: "bytea", binText: "text"}
+	wireOIDs = [...]uint32{binBool: pgtype.BoolOID, binInt8: pgtype.Int8OID, binFloat8: pgtype.Float8OID, binDate: pgtype.DateOID,
+		binTimestamp: pgtype.TimestampOID, binTimestampTZ: pgtype.TimestamptzOID, binBytea: pgtype.ByteaOID, binText: pgtype.TextOID}
+)
 
 // wireNames are the names format_type gives the wire types: a value whose
 // column has that type needs no cast.
@@ -358,7 +371,10 @@ func (t *table) statement(kind stmtKind, cols []int, rows int) string {
 	}
 	s := t.buildSQL(kind, cols, rows)
 	if len(t.sql) >= maxCachedSQL {
-		clear(t.sql) // records of ever new shapes: keep memory bounded
+		// Records of ever new shapes: keep memory, and the statements
+		// prepared on the server, bounded.
+		clear(t.sql)
+		t.deallocate = true
 	}
 	t.sql[k] = s
 	return s

@@ -1,12 +1,12 @@
 package hologres
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tributarydata/tributary/sinks/row"
 )
@@ -27,15 +27,13 @@ type table struct {
 	copyOK   bool // appends go through COPY
 	loadedAt time.Time
 	sql      map[stmtKey]string
-}
-
-// copyTypes are the column types COPY's binary format takes the row
-// package's values for (a decimal's text becoming a pgtype.Numeric). A
-// table with another type appends with INSERT, where SQL casts the text.
-var copyTypes = map[string]bool{
-	"bigint": true, "integer": true, "smallint": true, "double precision": true, "real": true, "numeric": true,
-	"text": true, "character varying": true, "bpchar": true, "boolean": true, "date": true,
-	"timestamp without time zone": true, "timestamp with time zone": true, "json": true, "jsonb": true, "bytea": true,
+	// deallocate is set when sql was emptied: the statements prepared
+	// from it are deallocated before the next is prepared.
+	deallocate bool
+	// Scratch of exec: encoded values, and slices of it.
+	buf    []byte
+	params [][]byte
+	types  []binaryType
 }
 
 // tableSettings are the sink's settings every table shares.
@@ -93,7 +91,7 @@ func newTable(name tableName, cat catalogTable, s tableSettings) (*table, error)
 	}
 	t.copyOK = s.mode == row.ModeAppend
 	for _, c := range t.cols {
-		t.copyOK = t.copyOK && copyTypes[c.base]
+		t.copyOK = t.copyOK && copyTypes[c.base] != binNone
 	}
 	return t, nil
 }
@@ -145,16 +143,7 @@ func maxValuesRows(cols int) int {
 // prepared.
 func (t *table) run(ctx context.Context, tx pgx.Tx, kind stmtKind, g row.Group) error {
 	if !t.hologres {
-		args := make([]any, len(g.Columns))
-		for j := range g.Columns {
-			arr := make(pgtype.FlatArray[any], len(g.Rows))
-			for i, r := range g.Rows {
-				arr[i] = r[j]
-			}
-			args[j] = arr
-		}
-		_, err := tx.Exec(ctx, t.statement(kind, g.Columns, 0), args...)
-		return err
+		return t.runArrays(ctx, tx, kind, g)
 	}
 	most := maxValuesRows(len(g.Columns))
 	rows := g.Rows
@@ -175,51 +164,58 @@ func (t *table) run(ctx context.Context, tx pgx.Tx, kind stmtKind, g row.Group) 
 	return nil
 }
 
-// copy appends the group's rows with COPY FROM STDIN (binary).
-func (t *table) copy(ctx context.Context, tx pgx.Tx, g row.Group) error {
-	names := make([]string, len(g.Columns))
-	var decimals []int
+// binaryFormat makes every parameter binary.
+var binaryFormat = []int16{1}
+
+// runArrays executes a statement over the group's rows with one array per
+// column, encoded by the sink (see binary.go) and sent to a statement it
+// prepared.
+func (t *table) runArrays(ctx context.Context, tx pgx.Tx, kind stmtKind, g row.Group) error {
+	buf, params := t.buf[:0], t.params[:0]
 	for j, c := range g.Columns {
-		names[j] = t.cols[c].Name
-		if t.cols[c].Kind == row.KindDecimal {
-			decimals = append(decimals, j)
+		start := len(buf)
+		var ok bool
+		if buf, ok = appendArray(buf, wireBinary(&t.cols[c]), g.Rows, j); !ok {
+			return &encodeError{fmt.Errorf("a value of column %s is not of its kind (%v)", t.cols[c].Name, t.cols[c].Kind)}
 		}
+		params = append(params, buf[start:len(buf):len(buf)])
 	}
-	if len(decimals) > 0 {
-		nums := make([]pgtype.Numeric, len(g.Rows)*len(decimals))
-		for i, r := range g.Rows {
-			for k, j := range decimals {
-				if s, ok := r[j].(string); ok && nums[i*len(decimals)+k].Scan(s) != nil {
-					// Text pgx cannot read (the server can, 1e400 say):
-					// the server's cast takes the whole group.
-					return t.run(ctx, tx, stmtInsert, g)
-				}
-			}
+	t.buf, t.params = buf, params
+	sql := t.statement(kind, g.Columns, 0)
+	conn := tx.Conn()
+	if t.deallocate {
+		if err := conn.DeallocateAll(ctx); err != nil {
+			return err
 		}
-		for i, r := range g.Rows {
-			for k, j := range decimals {
-				if r[j] != nil {
-					r[j] = nums[i*len(decimals)+k]
-				}
-			}
-		}
+		t.deallocate = false
 	}
-	ident := pgx.Identifier{t.name.Name}
-	if t.name.Schema != "" {
-		ident = pgx.Identifier{t.name.Schema, t.name.Name}
+	sd, err := conn.Prepare(ctx, sql, sql) // once per connection
+	if err != nil {
+		return err
 	}
-	_, err := tx.CopyFrom(ctx, ident, names, pgx.CopyFromRows(g.Rows))
-	if err != nil && classify(err) == faultFatal {
-		// pgx encodes COPY's rows itself and refuses what it cannot fit
-		// (1e300 into a real), where an INSERT gets the server's error.
-		return &encodeError{err}
+	return conn.PgConn().ExecPrepared(ctx, sd.Name, params, binaryFormat, nil).Read().Err
+}
+
+// copy appends the group's rows with COPY FROM STDIN (binary). A value COPY
+// cannot carry (decimal text beyond what numeric_recv takes, a number a
+// real cannot hold) sends the group through INSERT, whose casts decide.
+func (t *table) copy(ctx context.Context, tx pgx.Tx, g row.Group) error {
+	types := t.types[:0]
+	for _, c := range g.Columns {
+		types = append(types, copyTypes[t.cols[c].base])
 	}
+	buf, ok := appendCopyRows(t.buf[:0], types, g.Rows)
+	t.buf, t.types = buf, types
+	if !ok {
+		return t.run(ctx, tx, stmtInsert, g)
+	}
+	_, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf), "COPY "+t.name.String()+" "+t.columnList(g.Columns)+" FROM STDIN BINARY")
 	return err
 }
 
-// encodeError is a value pgx could not encode for COPY: the data of some
-// record, found by writing the records one by one with INSERT.
+// encodeError is a value the sink could not encode: the data of some
+// record, found by writing the records one by one.
 type encodeError struct{ err error }
 
-func (e *encodeError) Error() string { return "COPY: " + e.err.Error() }
+func (e *encodeError) Error() string { return "encode: " + e.err.Error() }
 func (e *encodeError) Unwrap() error { return e.err }

@@ -35,8 +35,9 @@ const mapPiece = 256
 // the server is a retriable error, what was committed before it counted.
 //
 // Records are mapped (JSON decoded and converted, the sink's own costly
-// part) by a background goroutine running ahead of the writer, so the next
-// transaction's records are ready while the database works on this one.
+// part) by a background goroutine running ahead of the writer, so the
+// server writes a transaction's first records while the rest are mapped
+// (see writePieces and streamAppends).
 func (s *Sink) Write(ctx context.Context, records []sdk.Record) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -83,7 +84,11 @@ func (s *Sink) loadOffsets(ctx context.Context) error {
 // records already written, by the stored offsets, get none.
 func (s *Sink) resolve(ctx context.Context, records []sdk.Record) error {
 	s.maps = slices.Grow(s.maps[:0], len(records))[:len(records)]
-	clear(s.maps)
+	for i := range s.maps {
+		// The last Write's changes are done with: their slices are
+		// mapped into again (MapInto).
+		s.maps[i] = mapped{change: s.maps[i].change}
+	}
 	var last *table
 	lastTopic := ""
 	for i := range records {
@@ -130,18 +135,35 @@ func (s *Sink) startMapping(records []sdk.Record) *mapping {
 	return m
 }
 
-// upTo waits until records [0, hi) are mapped, mapping them itself when
-// the background mapper was stopped before.
+// upTo waits until records [0, hi) are mapped, mapping them itself (a
+// piece at least) when the background mapper was stopped before.
 func (s *Sink) upTo(m *mapping, hi int) {
 	for m.ready < hi {
 		end, ok := <-m.pieces
 		if !ok {
-			s.mapRange(m.records, m.ready, hi)
-			m.ready = hi
-			return
+			end = max(hi, min(m.ready+mapPiece, len(m.records)))
+			s.mapRange(m.records, m.ready, end)
 		}
 		m.ready = end
 	}
+}
+
+// mappedTo waits until records [0, want) are mapped and returns how far,
+// up to hi, they are mapped by then, without waiting for more.
+func (s *Sink) mappedTo(m *mapping, want, hi int) int {
+	s.upTo(m, want)
+	for m.ready < hi {
+		select {
+		case end, ok := <-m.pieces:
+			if !ok {
+				return m.ready // stopped: upTo maps the rest when asked
+			}
+			m.ready = end
+		default:
+			return m.ready
+		}
+	}
+	return hi
 }
 
 // stop ends the background mapper and waits for it: the writer then owns
@@ -160,7 +182,7 @@ func (s *Sink) mapRange(records []sdk.Record, lo, hi int) {
 	work := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if m := &s.maps[i]; m.t != nil {
-				m.change, m.ok, m.err = m.t.mapper.Map(&records[i])
+				m.change, m.ok, m.err = m.t.mapper.MapInto(&records[i], m.change)
 			}
 		}
 	}
@@ -179,84 +201,143 @@ func (s *Sink) mapRange(records []sdk.Record, lo, hi int) {
 
 // writeChunk writes records [lo, hi) in one transaction and returns how
 // many leading ones are written; the error is a *sdk.RecordError (its
-// Index relative to lo) or a fault.
+// Index relative to lo) or a fault. It ends short without an error before
+// a record its table refused when the table's catalog is due to be read
+// again: the next call, starting at that record, reads the catalog
+// outside any transaction, in case the column the record needs was just
+// added.
 func (s *Sink) writeChunk(ctx context.Context, records []sdk.Record, lo, hi int, m *mapping) (int, error) {
+	write := s.writePieces
+	if s.settings.mode == row.ModeAppend {
+		write = s.streamAppends
+	}
 	for attempt := 0; ; attempt++ {
-		n, bad, err := s.prepare(ctx, lo, hi, m)
-		if err != nil {
-			return 0, err
-		}
-		if n > 0 {
-			touched := slices.Clone(s.touched)
-			err := s.commit(ctx, records[lo:lo+n])
-			switch {
-			case err == nil:
-			case classify(err) == faultSchema && attempt == 0:
-				// A column or the table went away: read the catalogs and
-				// map the records again.
-				m.stop()
-				for _, t := range touched {
-					if err := s.reload(ctx, t); err != nil {
-						return 0, err
-					}
+		n, refused, err := write(ctx, records, lo, hi, m)
+		switch {
+		case err == nil:
+		case classify(err) == faultSchema && attempt == 0:
+			// A column or the table went away: read the catalogs and
+			// map the records again.
+			m.stop()
+			for _, t := range slices.Clone(s.touched) {
+				if err := s.reload(ctx, t); err != nil {
+					return 0, err
 				}
-				m.ready = lo
-				continue
-			case classify(err) == faultData:
-				k, err := s.oneByOne(ctx, records[lo:lo+n], s.maps[lo:lo+n])
-				if err != nil || k < n {
-					return k, err
-				}
-			default:
-				return 0, s.fault(ctx, err)
 			}
+			m.ready = lo
+			continue
+		case classify(err) == faultData:
+			k, err := s.oneByOne(ctx, records[lo:lo+n], s.maps[lo:lo+n])
+			if err != nil || k < n {
+				return k, err
+			}
+		default:
+			return 0, s.fault(ctx, err)
 		}
-		if bad != nil {
-			return n, &sdk.RecordError{Index: n, Err: bad}
+		if refused == nil {
+			return n, nil
 		}
-		return n, nil
+		if t := s.maps[lo+n].t; time.Since(t.loadedAt) >= remapGuard {
+			if n > 0 {
+				return n, nil
+			}
+			m.stop()
+			if err := s.reload(ctx, t); err != nil {
+				return 0, err
+			}
+			m.ready = lo
+			continue
+		}
+		return n, &sdk.RecordError{Index: n, Err: refused}
 	}
 }
 
-// prepare fills the tables' batches with records [lo, hi) up to the first
-// one that cannot be written (n of them); bad says why that one cannot. A
-// refused record makes the sink read its table's catalog again once, in
-// case a column was just added.
-func (s *Sink) prepare(ctx context.Context, lo, hi int, m *mapping) (n int, bad error, err error) {
+// firstPiece is how many records the first statements of a transaction of
+// upserts carry when it has more: the server writes them while the mapper
+// maps the rest, which the next statements carry. Writing only once the
+// whole chunk was mapped left the server idle for that time, which cost
+// more than the statements one more piece takes.
+const firstPiece = 512
+
+// writePieces writes records [lo, hi) up to the first that cannot be
+// written in one transaction, in two pieces (see firstPiece), with the
+// offsets when the sink keeps them. It returns how many leading records it
+// wrote (took into the transaction, when err is set) and why record lo+n
+// cannot be written. The tables written are left in s.touched.
+func (s *Sink) writePieces(ctx context.Context, records []sdk.Record, lo, hi int, m *mapping) (n int, refused error, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+	defer cancel()
 	s.resetBatches()
-	s.upTo(m, hi)
-	first := func() int {
-		for i := lo; i < hi; i++ {
-			if s.maps[i].err != nil {
-				return i
+	var tx pgx.Tx
+	at := lo
+	for _, end := range [2]int{min(lo+firstPiece, hi), hi} {
+		if refused != nil || at == end {
+			break
+		}
+		s.upTo(m, end)
+		if at, refused = s.batch(at, end); !s.pending() {
+			continue
+		}
+		if tx == nil {
+			if tx, err = s.begin(ctx); err != nil {
+				return at - lo, nil, err
 			}
 		}
-		return hi
-	}
-	i := first()
-	if i < hi && time.Since(s.maps[i].t.loadedAt) >= remapGuard {
-		m.stop()
-		if err := s.reload(ctx, s.maps[i].t); err != nil {
-			return 0, nil, err
+		if err = s.execBatches(ctx, tx); err != nil {
+			s.rollback(tx)
+			return at - lo, nil, err
 		}
-		m.ready = lo
-		s.upTo(m, hi)
-		i = first()
 	}
-	if i < hi {
-		bad = fmt.Errorf("table %s: %w", s.maps[i].t.name, s.maps[i].err)
-	}
-	for k := lo; k < i; k++ {
-		mp := &s.maps[k]
+	return at - lo, refused, s.commit(ctx, tx, records[lo:at])
+}
+
+// batch adds the mapped records [at, end) to their tables' batches, up to
+// the first that cannot be written: it returns where it stopped, and why
+// that record cannot be written.
+func (s *Sink) batch(at, end int) (int, error) {
+	for ; at < end; at++ {
+		mp := &s.maps[at]
+		if mp.err != nil {
+			return at, fmt.Errorf("table %s: %w", mp.t.name, mp.err)
+		}
 		if mp.t == nil || !mp.ok {
 			continue
 		}
 		if mp.t.batch.Added() == 0 {
-			s.touched = append(s.touched, mp.t)
+			s.touch(mp.t)
 		}
 		mp.t.batch.Add(mp.change)
 	}
-	return i - lo, bad, nil
+	return end, nil
+}
+
+// touch lists a table as written in the transaction.
+func (s *Sink) touch(t *table) {
+	if !slices.Contains(s.touched, t) {
+		s.touched = append(s.touched, t)
+	}
+}
+
+// pending reports whether a batch holds rows.
+func (s *Sink) pending() bool {
+	return slices.ContainsFunc(s.touched, func(t *table) bool { return t.batch.Added() > 0 })
+}
+
+// execBatches runs the statements of the batches in tx and empties them;
+// s.touched keeps their tables.
+func (s *Sink) execBatches(ctx context.Context, tx pgx.Tx) error {
+	for _, t := range s.touched {
+		if t.batch.Added() == 0 {
+			continue
+		}
+		for _, g := range t.batch.Groups() {
+			if err := t.exec(ctx, tx, g, false); err != nil {
+				return fmt.Errorf("write to %s: %w", t.name, err)
+			}
+		}
+		t.batch.Reset()
+	}
+	return nil
 }
 
 func (s *Sink) resetBatches() {
@@ -266,25 +347,17 @@ func (s *Sink) resetBatches() {
 	s.touched = s.touched[:0]
 }
 
-// commit writes the filled batches, and the offsets when the sink keeps
-// them, in one transaction.
-func (s *Sink) commit(ctx context.Context, records []sdk.Record) error {
-	defer s.resetBatches()
-	if len(s.touched) == 0 && s.offsets == nil {
-		return nil // only records that change nothing
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
-	defer cancel()
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return err
-	}
-	for _, t := range s.touched {
-		for _, g := range t.batch.Groups() {
-			if err := t.exec(ctx, tx, g, false); err != nil {
-				s.rollback(tx)
-				return fmt.Errorf("write to %s: %w", t.name, err)
-			}
+// commit commits tx with the next offsets after records when the sink
+// keeps them, in a transaction of their own when tx is nil (the records
+// changed nothing); without either it has nothing to do.
+func (s *Sink) commit(ctx context.Context, tx pgx.Tx, records []sdk.Record) error {
+	if tx == nil {
+		if s.offsets == nil || len(records) == 0 {
+			return nil
+		}
+		var err error
+		if tx, err = s.begin(ctx); err != nil {
+			return err
 		}
 	}
 	var next map[sdk.TopicPartition]int64

@@ -9,26 +9,29 @@ import (
 	"github.com/tributarydata/tributary/sinks/row"
 )
 
-// chunk is records read into per-table batches, ready to be written in one
-// transaction. Two alternate, so one is read while the other is written.
+// chunk is a piece of records read into per-table batches, ready to be
+// written. Two alternate, so one is read while the other is written.
 type chunk struct {
 	start, end int
 	// err is the RecordError of the record at end, which ends the chunk
 	// early.
 	err     error
 	batches map[*table]*row.Batch
-	// touched lists the tables with rows, in order of first use.
+	// touched lists the tables with rows, in order of first use, and
+	// groups their batches' groups, sorted: worked out on the reading
+	// goroutine, which the server does not wait for.
 	touched []*table
+	groups  [][]row.Group
 	mapped  []mapped
 }
 
-// read fills the chunk from records[start:], up to batch.size records,
-// limit, or the first record that cannot be written. It uses nothing the
-// writing goroutine changes: the tables' mappers are read-only. Records
-// are mapped on every core, then added to the batches in order.
-func (ch *chunk) read(s *Sink, records []sdk.Record, start, limit, rowLimit int) {
+// read fills the chunk from records [start, end), up to the first record
+// that cannot be written. It uses nothing the writing goroutine changes:
+// the tables' mappers are read-only. Records are mapped on every core,
+// then added to the batches in order.
+func (ch *chunk) read(s *Sink, records []sdk.Record, start, end, rowLimit int) {
 	ch.reset()
-	ch.start, ch.end, ch.err = start, min(limit, start+s.cfg.BatchSize), nil
+	ch.start, ch.end, ch.err = start, end, nil
 	if ch.batches == nil {
 		ch.batches = map[*table]*row.Batch{}
 	}
@@ -40,7 +43,7 @@ func (ch *chunk) read(s *Sink, records []sdk.Record, start, limit, rowLimit int)
 	mapRange := func(from, to int) {
 		for i := from; i < to; i++ {
 			t, m := s.recTables[i], &ch.mapped[i-start]
-			m.change, m.ok, m.err = t.mapper.Map(&records[i])
+			m.change, m.ok, m.err = t.mapper.MapInto(&records[i], m.change)
 			if m.err == nil && m.ok {
 				m.err = checkRowSize(t, m.change, rowLimit)
 			}
@@ -79,7 +82,16 @@ func (ch *chunk) read(s *Sink, records []sdk.Record, start, limit, rowLimit int)
 		}
 		b.Add(m.change)
 	}
-	clear(ch.mapped)
+	for _, t := range ch.touched {
+		groups := ch.batches[t].Groups()
+		sortGroups(t, groups)
+		ch.groups = append(ch.groups, groups)
+	}
+	for i := range ch.mapped {
+		// The batches hold the changes until the chunk is written; the
+		// chunk's next read maps into their slices again (MapInto).
+		ch.mapped[i] = mapped{change: ch.mapped[i].change}
+	}
 }
 
 // minPerWorker is the fewest records worth a goroutine of their own.
@@ -98,6 +110,8 @@ func (ch *chunk) reset() {
 		ch.batches[t].Reset()
 	}
 	ch.touched = ch.touched[:0]
+	clear(ch.groups)
+	ch.groups = ch.groups[:0]
 }
 
 // forget drops batches of tables whose catalog is read again.

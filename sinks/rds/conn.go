@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,9 +41,15 @@ type conn struct {
 	dialect dialect
 	// maxPacket is the server's max_allowed_packet.
 	maxPacket int
+	// attributes is set when the server takes query attributes (MySQL
+	// 8.0.23 and later): go-mysql then asks for them, and a statement's
+	// arguments are preceded by their count and each has a name.
+	attributes bool
 
 	stmts map[string]*list.Element // of *cachedStmt
 	lru   *list.List
+	// packet is the buffer execute encodes statements in.
+	packet []byte
 }
 
 type cachedStmt struct {
@@ -85,6 +92,8 @@ func dial(ctx context.Context, ep endpoint, timeout time.Duration) (*conn, error
 		return nil, fmt.Errorf("connect to %s: %w", ep.Addr, err)
 	}
 	cn.c = c
+	// The server's flags show only in CapabilityString.
+	cn.attributes = slices.Contains(strings.Split(c.CapabilityString(), "|"), gomysql.CapNames[gomysql.CLIENT_QUERY_ATTRIBUTES])
 	for _, q := range []string{"SET NAMES utf8mb4", sessionSQL} {
 		if _, err := c.Execute(q); err != nil {
 			cn.close()
@@ -155,13 +164,14 @@ func (cn *conn) close() {
 	cn.closeRaw()
 }
 
-// exec runs sql as a prepared statement, preparing it on first use.
-func (cn *conn) exec(sql string, args []any) (*gomysql.Result, error) {
+// exec runs sql as a prepared statement, preparing it on first use, with
+// the arguments p.
+func (cn *conn) exec(sql string, p params) (*gomysql.Result, error) {
 	st, err := cn.prepare(sql)
 	if err != nil {
 		return nil, err
 	}
-	res, err := st.Execute(args...)
+	res, err := cn.execute(st, p)
 	if code, ok := serverCode(err); ok && (code == erUnknownStmtHandle || code == erNeedReprepare) {
 		cn.forget(sql)
 	}

@@ -6,10 +6,10 @@
 // columns.
 //
 // Writes. Write is synchronous and durable: it reads records into per-table
-// batches of at most batch.size records, merged by key (the last record
-// wins; in insertorupdate a later partial row updates only what it
-// carries), and writes each batch in one transaction: the deletes first
-// (DELETE … WHERE k IN (…)), then upserts grouped by the columns present.
+// batches, merged by key (the last record wins; in insertorupdate a later
+// partial row updates only what it carries), and writes at most batch.size
+// records in one transaction: the deletes first (DELETE … WHERE k IN (…)),
+// then upserts grouped by the columns present.
 // When it returns n, records [0, n) are committed; Flush has nothing left to
 // do, and the runtime commits offsets only after that. Since rows are
 // upserted by key, replaying records after a crash leaves the table as one
@@ -40,14 +40,21 @@
 // assignment sets the key to NULL unless the colliding row is the record's
 // own, so the record fails rather than overwrite another row.
 //
-// Statements are prepared once per connection and cached by their text;
-// a batch's rows go in statements of a power-of-two number of rows, within
-// 65535 placeholders and 8 MiB of values (or half of max_allowed_packet),
-// so a few statements per table serve every batch. Rows of one statement
-// are sorted by key, so two tasks (or another writer) lock rows in the same
-// order. Reading records (JSON decoding, conversion) costs the client about
-// as much as the server spends writing them, so the next chunk is read on
-// another goroutine while the server writes the current one.
+// Statements are prepared once per connection and cached by their text,
+// and executed with the binary protocol, the sink encoding the arguments
+// itself; a batch's rows go in statements of a multiple of 128 rows, then
+// of powers of two for the rest, within 65535 placeholders and 8 MiB of
+// values (or half of max_allowed_packet), so a few dozen statements per
+// table serve every batch and a batch takes few round trips. Rows of one
+// statement are sorted by key, so two tasks (or another writer) lock rows
+// in the same order. Reading records (JSON decoding, conversion) costs the
+// client a good part of what the server spends writing them, so a
+// transaction is read and written in pieces, the next read on another
+// goroutine while the server writes the current one: a first piece of 512
+// records, so that the server starts soon, then the rest, up to 4096 at a
+// time. Each piece is merged by key on its own and its statements follow
+// those of the pieces before, so a key in two pieces ends as one merge of
+// both would leave it.
 //
 // The session is strict (STRICT_ALL_TABLES, NO_ZERO_DATE, NO_ZERO_IN_DATE,
 // ERROR_FOR_DIVISION_BY_ZERO, NO_ENGINE_SUBSTITUTION, NO_AUTO_VALUE_ON_ZERO),

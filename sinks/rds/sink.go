@@ -27,13 +27,14 @@ type Sink struct {
 	deletes  bool
 	log      *slog.Logger
 
-	cn      *conn
+	cn *conn
+	// inTx is set while a transaction of pieces is open on cn.
+	inTx    bool
 	byTopic map[string]*table
 	byName  map[tableName]*table
 	// recTables holds the table of each record of the current Write.
 	recTables []*table
 	sets      [2]chunk
-	args      []any
 	// missing counts insert.mode=update records whose row did not exist;
 	// skipped, records that changed nothing of tables read again since.
 	missing, skipped int64
@@ -152,6 +153,7 @@ func (s *Sink) dropConn() {
 		s.cn.close()
 		s.cn = nil
 	}
+	s.inTx = false
 }
 
 // fault wraps err for the runtime: Retriable when it passes, dropping a

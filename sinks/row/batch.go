@@ -46,9 +46,12 @@ func ParseMode(s string) (Mode, bool) {
 // writes each key once with the result the changes would have had one by
 // one.
 type Batch struct {
-	mode    Mode
-	key     []int
-	byKey   map[string]int
+	mode  Mode
+	key   []int
+	byKey map[string]int // entries by encoded key (appendKey)
+	// byInt holds the entries of a one-column key given as an int64, the
+	// common key, without encoding it into a string each time.
+	byInt   map[int64]int
 	entries []entry
 	keyBuf  []byte
 	added   int
@@ -65,7 +68,7 @@ type entry struct {
 // NewBatch makes a batch for a table whose key columns are key (by index);
 // without key columns, or in ModeAppend, nothing is deduplicated.
 func NewBatch(mode Mode, key []int) *Batch {
-	return &Batch{mode: mode, key: key, byKey: map[string]int{}}
+	return &Batch{mode: mode, key: key, byKey: map[string]int{}, byInt: map[int64]int{}}
 }
 
 // Add adds a change; the batch keeps its Values and Present slices.
@@ -75,10 +78,19 @@ func (b *Batch) Add(c Change) {
 		b.entries = append(b.entries, entry{Change: c})
 		return
 	}
-	b.keyBuf = appendKey(b.keyBuf[:0], c.Values, b.key)
-	i, seen := b.byKey[string(b.keyBuf)]
+	var i int
+	var seen bool
+	if n, ok := c.Values[b.key[0]].(int64); ok && len(b.key) == 1 {
+		if i, seen = b.byInt[n]; !seen {
+			b.byInt[n] = len(b.entries)
+		}
+	} else {
+		b.keyBuf = appendKey(b.keyBuf[:0], c.Values, b.key)
+		if i, seen = b.byKey[string(b.keyBuf)]; !seen {
+			b.byKey[string(b.keyBuf)] = len(b.entries)
+		}
+	}
 	if !seen {
-		b.byKey[string(b.keyBuf)] = len(b.entries)
 		b.entries = append(b.entries, entry{Change: c})
 		return
 	}
@@ -110,6 +122,7 @@ func (b *Batch) Added() int { return b.added }
 // Reset empties the batch for reuse.
 func (b *Batch) Reset() {
 	clear(b.byKey)
+	clear(b.byInt)
 	clear(b.entries)
 	b.entries = b.entries[:0]
 	b.added = 0
@@ -122,7 +135,8 @@ type Group struct {
 	// Columns are the indexes of the columns the rows hold: the key columns
 	// for deletes, the present columns for upserts, in table order.
 	Columns []int
-	// Rows hold the values of Columns, row by row.
+	// Rows hold the values of Columns, row by row; they may share the
+	// changes' Values, so they are read, not changed.
 	Rows [][]any
 }
 
@@ -171,7 +185,14 @@ func (b *Batch) Groups() []Group {
 			}
 			groups = append(groups, Group{Columns: cols})
 		}
-		groups[g].Rows = append(groups[g].Rows, pick(e.Values, groups[g].Columns))
+		// A row of every column is the change's own Values, in table
+		// order as Columns are: most rows are, and a copy of each cost an
+		// allocation.
+		row := e.Values
+		if cols := groups[g].Columns; len(cols) < len(row) {
+			row = pick(row, cols)
+		}
+		groups[g].Rows = append(groups[g].Rows, row)
 	}
 	return groups
 }

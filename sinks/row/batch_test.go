@@ -99,3 +99,25 @@ func TestBatchKeysDistinguishTypesAndBoundaries(t *testing.T) {
 		t.Errorf("distinct keys collapsed: %d rows, want 4", b.Len())
 	}
 }
+
+// A one-column key given as an int64 is merged as the encoded keys are:
+// only with equal int64 values, never with the same number as text, and
+// not across a Reset.
+func TestBatchIntKeys(t *testing.T) {
+	b := NewBatch(ModeUpdate, []int{0})
+	b.Add(upsert(1, map[int]any{1: "a"}))
+	b.Add(Change{Values: []any{"1", "text key", nil}, Present: []bool{true, true, false}})
+	b.Add(upsert(1, map[int]any{2: "b"}))
+	want := []Group{
+		{Columns: []int{0, 1, 2}, Rows: [][]any{{int64(1), "a", "b"}}},
+		{Columns: []int{0, 1}, Rows: [][]any{{"1", "text key"}}},
+	}
+	if got := b.Groups(); !reflect.DeepEqual(got, want) {
+		t.Errorf("groups\n got %#v\nwant %#v", got, want)
+	}
+	b.Reset()
+	b.Add(upsert(1, map[int]any{1: "c"}))
+	if got := b.Groups(); !reflect.DeepEqual(got, []Group{{Columns: []int{0, 1}, Rows: [][]any{{int64(1), "c"}}}}) {
+		t.Errorf("after Reset: %#v", got)
+	}
+}

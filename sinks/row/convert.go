@@ -63,7 +63,7 @@ func (c *Column) convert(v any, epochUnit time.Duration, loc *time.Location) (an
 		if err != nil {
 			return nil, err
 		}
-		if c.Length > 0 {
+		if c.Length > 0 && len(s) > c.Length { // never more characters than bytes
 			if n := utf8.RuneCountInString(s); n > c.Length {
 				return nil, fmt.Errorf("value of %d characters is longer than %d", n, c.Length)
 			}

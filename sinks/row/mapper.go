@@ -136,16 +136,37 @@ func (m *Mapper) column(name string) (int, bool) {
 // handle, errors included, goes through mapSlow, which decodes the value
 // into maps first and gives the same results.
 func (m *Mapper) Map(r *record.Record) (c Change, ok bool, err error) {
+	return m.MapInto(r, Change{})
+}
+
+// MapInto is Map reusing the Values and Present slices of old, a change
+// the caller and every batch that held it are done with, when they are
+// large enough: they are half of what mapping a record allocates, and of
+// the garbage collector's work that follows.
+func (m *Mapper) MapInto(r *record.Record, old Change) (c Change, ok bool, err error) {
 	if r.Value != nil {
-		if c, ok, done := m.mapFast(r); done {
+		if c, ok, done := m.mapFast(r, old); done {
 			return c, ok, nil
 		}
 	}
-	return m.mapSlow(r)
+	return m.mapSlow(r, old)
+}
+
+// change is a change of the table's columns, none of them present, in
+// old's slices when they are large enough.
+func (m *Mapper) change(del bool, old Change) Change {
+	n := len(m.cfg.Columns)
+	if cap(old.Values) < n || cap(old.Present) < n {
+		return Change{Delete: del, Values: make([]any, n), Present: make([]bool, n)}
+	}
+	c := Change{Delete: del, Values: old.Values[:n], Present: old.Present[:n]}
+	clear(c.Values)
+	clear(c.Present)
+	return c
 }
 
 // mapSlow is Map over record.ParseChange's maps.
-func (m *Mapper) mapSlow(r *record.Record) (c Change, ok bool, err error) {
+func (m *Mapper) mapSlow(r *record.Record, old Change) (c Change, ok bool, err error) {
 	ch, err := record.ParseChange(r.Value)
 	if err != nil {
 		return Change{}, false, err
@@ -157,11 +178,7 @@ func (m *Mapper) mapSlow(r *record.Record) (c Change, ok bool, err error) {
 	if tombstone && m.cfg.KeyMode != KeyRecordKey {
 		return Change{}, false, nil
 	}
-	c = Change{
-		Delete:  ch.IsDelete(),
-		Values:  make([]any, len(m.cfg.Columns)),
-		Present: make([]bool, len(m.cfg.Columns)),
-	}
+	c = m.change(ch.IsDelete(), old)
 	if !c.Delete {
 		if err := m.fill(&c, ch.After); err != nil {
 			return Change{}, false, err

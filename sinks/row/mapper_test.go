@@ -205,3 +205,31 @@ func TestMapperReviewCases(t *testing.T) {
 		t.Errorf("upsert of 1.00 then delete of 1.000 gave %+v, want one delete of the same key", g)
 	}
 }
+
+// MapInto maps into the slices of a change done with when they are large
+// enough, and into new ones otherwise.
+func TestMapIntoReuses(t *testing.T) {
+	cols, err := ParseColumns("id bigint, a text, b int")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMapper(MapperConfig{Columns: cols, Key: []string{"id"}, KeyMode: KeyRecordValue})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := record.Record{Value: []byte(`{"id":1,"a":"x"}`)}
+	old := Change{Values: []any{"stale", "stale", "stale", "spare"}, Present: []bool{true, true, true, true}}
+	c, ok, err := m.MapInto(&r, old)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if &c.Values[0] != &old.Values[0] || &c.Present[0] != &old.Present[0] {
+		t.Error("the old change's slices were not reused")
+	}
+	if want := []any{int64(1), "x", nil}; !reflect.DeepEqual(c.Values, want) || !reflect.DeepEqual(c.Present, []bool{true, true, false}) {
+		t.Errorf("MapInto = %v %v, want %v [true true false]", c.Values, c.Present, want)
+	}
+	if c, _, _ := m.MapInto(&r, Change{Values: make([]any, 2), Present: make([]bool, 2)}); len(c.Values) != 3 || len(c.Present) != 3 {
+		t.Errorf("too small slices: got %d values, %d present flags", len(c.Values), len(c.Present))
+	}
+}

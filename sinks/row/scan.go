@@ -576,7 +576,7 @@ func (s *scanner) first(v span) byte {
 // mapFast is Map for a non-nil value, following record.ParseChange and
 // mapSlow step by step. done is false when it declines: mapSlow then reads
 // the record.
-func (m *Mapper) mapFast(r *record.Record) (c Change, ok, done bool) {
+func (m *Mapper) mapFast(r *record.Record, old Change) (c Change, ok, done bool) {
 	s := scanner{data: r.Value}
 	s.ws()
 	// Rows of up to 32 fields are listed without allocating.
@@ -634,11 +634,7 @@ func (m *Mapper) mapFast(r *record.Record) (c Change, ok, done bool) {
 	if del && !m.cfg.DeleteEnabled {
 		return Change{}, false, true
 	}
-	c = Change{
-		Delete:  del,
-		Values:  make([]any, len(m.cfg.Columns)),
-		Present: make([]bool, len(m.cfg.Columns)),
-	}
+	c = m.change(del, old)
 	if !del && !m.fastFill(&s, &c, row) {
 		return Change{}, false, false
 	}
@@ -927,7 +923,7 @@ func (m *Mapper) convertString(col *Column, text []byte) (any, bool) {
 	switch col.Kind {
 	case KindString:
 		str := string(text)
-		if col.Length > 0 && utf8.RuneCountInString(str) > col.Length {
+		if col.Length > 0 && len(str) > col.Length && utf8.RuneCountInString(str) > col.Length {
 			return nil, false
 		}
 		return str, true

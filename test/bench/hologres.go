@@ -32,7 +32,7 @@ const pgColumns = `id bigint %s, user_id integer NOT NULL, status smallint NOT N
 // per row of this process and of the server's processes, which a busy
 // machine distorts less than the rate.
 type pgResult struct {
-	unnest, values, sinkUpsert, sinkUpsert2000, copy, sinkAppend pgRate
+	unnest, values, sinkUpsert, copy, sinkAppend pgRate
 }
 
 type pgRate struct {
@@ -80,7 +80,7 @@ func makePgRows(n int) pgRows {
 // own: the best hand-written pgx upsert (one prepared INSERT ... SELECT
 // FROM unnest(arrays) ON CONFLICT per batch, values pre-built), the same as
 // a multi-row VALUES list, the sink's upsert (JSON records through
-// Open/Write as the runtime hands them; default batch.size, and one
+// Open/Write as the runtime hands them, default configuration: one
 // transaction per Write), hand-written COPY into an append table, and the
 // sink's append mode. Each is run twice, the better run
 // counting: the machine is shared.
@@ -155,11 +155,6 @@ func pgRates(dir string, n int) (pgResult, error) {
 	}
 	if r.sinkUpsert, err = measure("PRIMARY KEY", func(t string) (func(), error) {
 		return sinkWrite(ctx, srv.URL(), &data, "table.name.format", t)
-	}); err != nil {
-		return r, fmt.Errorf("sink upsert: %w", err)
-	}
-	if r.sinkUpsert2000, err = measure("PRIMARY KEY", func(t string) (func(), error) {
-		return sinkWrite(ctx, srv.URL(), &data, "table.name.format", t, "batch.size", strconv.Itoa(pgBatch))
 	}); err != nil {
 		return r, fmt.Errorf("sink upsert: %w", err)
 	}

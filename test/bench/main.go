@@ -149,7 +149,6 @@ func run(n, valueBytes, mysqlRows, pgRows, rdsRows int) error {
 		line("raw pgx upsert, unnest arrays", r.unnest, "")
 		line("raw pgx upsert, VALUES list", r.values, fmt.Sprintf("ratio to unnest %.2f", r.values.rows/r.unnest.rows))
 		line("hologres sink upsert (JSON)", r.sinkUpsert, fmt.Sprintf("ratio to raw unnest upsert %.2f", r.sinkUpsert.rows/r.unnest.rows))
-		line("  the same, batch.size=2000", r.sinkUpsert2000, fmt.Sprintf("ratio to raw unnest upsert %.2f", r.sinkUpsert2000.rows/r.unnest.rows))
 		line("raw pgx COPY", r.copy, "")
 		line("hologres sink append (JSON, COPY)", r.sinkAppend, fmt.Sprintf("ratio to raw COPY %.2f", r.sinkAppend.rows/r.copy.rows))
 	}
