@@ -78,11 +78,11 @@ func (t *Chain) build(cfg sdk.Config) error {
 			return &sdk.KeyError{Key: "transforms." + alias + ".type", Err: fmt.Errorf("unknown step type %q (one of %s)", typ, strings.Join(stepTypeNames(), ", "))}
 		}
 		if err := checkKeys(typ, kind, sub); err != nil {
-			return prefixed("transforms."+alias+".", err)
+			return sdk.UnderPrefix("transforms."+alias+".", err)
 		}
 		s, err := kind.build(sub, t.cfg)
 		if err != nil {
-			return prefixed("transforms."+alias+".", err)
+			return sdk.UnderPrefix("transforms."+alias+".", err)
 		}
 		t.steps = append(t.steps, s)
 		t.aliases = append(t.aliases, alias)
@@ -218,21 +218,4 @@ func hasPrefixedKey(fields map[string][]string) bool {
 		}
 	}
 	return false
-}
-
-// prefixed puts a step's config errors under the step's full keys.
-func prefixed(prefix string, err error) error {
-	var verr *sdk.ValidationError
-	if errors.As(err, &verr) {
-		fields := make(map[string][]string, len(verr.Fields))
-		for k, msgs := range verr.Fields {
-			fields[prefix+k] = msgs
-		}
-		return &sdk.ValidationError{Fields: fields}
-	}
-	var kerr *sdk.KeyError
-	if errors.As(err, &kerr) {
-		return &sdk.KeyError{Key: prefix + kerr.Key, Err: kerr.Err}
-	}
-	return &sdk.KeyError{Key: strings.TrimSuffix(prefix, "."), Err: err}
 }

@@ -50,7 +50,8 @@ func parquetFiles(root, topic string) ([]string, error) {
 	return files, nil
 }
 
-// sqlString quotes s as a DuckDB string literal.
+// sqlString quotes s as a standard SQL string literal, as DuckDB and
+// PostgreSQL read it.
 func sqlString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }

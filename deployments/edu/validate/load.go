@@ -164,7 +164,7 @@ WHERE NOT EXISTS (SELECT 1 FROM %s g WHERE g.table_name = %s AND %[8]s >= g.from
 		pgx.Identifier{job.MergedView()}.Sanitize(),
 		strings.Join(offline, ", "), pgx.Identifier{job.OfflineTable()}.Sanitize(),
 		strings.Join(realtime, ", "), pgx.Identifier{job.Table}.Sanitize(),
-		RangesTable, quoteLiteral(job.Table), timeKeyExpr(job, "r"))
+		RangesTable, sqlString(job.Table), timeKeyExpr(job, "r"))
 }
 
 // timeKeyExpr is the SQL of the instant (a wall-clock timestamp) a row's
@@ -199,8 +199,6 @@ func offlineValues(job *Job, r Row) []any {
 // wallClock prints t as a timestamp literal of its wall clock in
 // Asia/Shanghai.
 func wallClock(t time.Time) string { return t.In(shanghai).Format("2006-01-02 15:04:05.999999") }
-
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // loadRange is the range --load writes: the compared range, ended at the
 // start of today (Asia/Shanghai) when it has no end. A range reaching into
