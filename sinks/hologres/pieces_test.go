@@ -4,35 +4,16 @@ import (
 	"fmt"
 	"testing"
 	"time"
-)
 
-// pieceValues are n change events over keys 0..keys-1 for a table (id, a,
-// b DEFAULT 'dflt', n): full rows, partial rows, deletes and re-creates,
-// so that most keys recur on both sides of the first piece's end.
-func pieceValues(n, keys int) []string {
-	var out []string
-	for i := range n {
-		id := i * 7 % keys
-		switch {
-		case i%11 == 5:
-			out = append(out, fmt.Sprintf(`{"op":"d","before":{"id":%d},"after":null}`, id))
-		case i%5 == 2:
-			out = append(out, fmt.Sprintf(`{"id":%d,"a":"p%d"}`, id, i))
-		case i%13 == 0:
-			out = append(out, fmt.Sprintf(`{"id":%d,"n":%d}`, id, i))
-		default:
-			out = append(out, fmt.Sprintf(`{"id":%d,"a":"f%d","b":"b%d","n":%d}`, id, i, i, i))
-		}
-	}
-	return out
-}
+	"github.com/tributarydata/tributary/sinks/row/rowtest"
+)
 
 // A transaction of more records than firstPiece is written in two pieces,
 // each merged by key on its own. The table ends as if every record had
 // been written on its own, in order, in every write mode and on both
 // write paths.
 func TestPiecesKeepBatchSemantics(t *testing.T) {
-	records := values(pieceValues(1500, 97)...)
+	records := values(rowtest.ChangeEvents(1500, 97)...)
 	for _, flavor := range flavors {
 		for _, mode := range []string{"insertorupdate", "insertorreplace", "insertorignore"} {
 			t.Run(flavor+"/"+mode, func(t *testing.T) {

@@ -4,34 +4,15 @@ import (
 	"fmt"
 	"slices"
 	"testing"
-)
 
-// pieceRecords are n change events over keys 0..keys-1 for a table (id, a,
-// b DEFAULT 'dflt', n): full rows, partial rows, deletes and re-creates,
-// so that most keys recur on both sides of a piece boundary.
-func pieceRecords(n, keys int) []string {
-	var out []string
-	for i := range n {
-		id := i * 7 % keys
-		switch {
-		case i%11 == 5:
-			out = append(out, fmt.Sprintf(`{"op":"d","before":{"id":%d},"after":null}`, id))
-		case i%5 == 2:
-			out = append(out, fmt.Sprintf(`{"id":%d,"a":"p%d"}`, id, i))
-		case i%13 == 0:
-			out = append(out, fmt.Sprintf(`{"id":%d,"n":%d}`, id, i))
-		default:
-			out = append(out, fmt.Sprintf(`{"id":%d,"a":"f%d","b":"b%d","n":%d}`, id, i, i, i))
-		}
-	}
-	return out
-}
+	"github.com/tributarydata/tributary/sinks/row/rowtest"
+)
 
 // A transaction of more records than its first piece is read and written
 // in pieces, each merged by key on its own. The table ends as if every
 // record had been written on its own, in order, for every write mode.
 func TestPiecesKeepBatchSemantics(t *testing.T) {
-	values := pieceRecords(1500, 97)
+	values := rowtest.ChangeEvents(1500, 97)
 	for _, mode := range []string{"insertorupdate", "insertorreplace", "insertorignore"} {
 		t.Run(mode, func(t *testing.T) {
 			db, c := testDB(t)
