@@ -1,6 +1,10 @@
 // Package host runs out-of-process plugins in the worker: binaries built
 // with plugins/sdk's Serve, found on the worker's plugin.path, started
 // through hashicorp/go-plugin and spoken to over gRPC (plugins/internal/pluginrpc).
+// The calls that carry records (Process, Write, Read) go over a socket pair
+// of their own, the record stream, which each process inherits at start; a
+// transform's batch is sent in pieces, so the worker encodes the next while
+// the plugin works on one.
 //
 // Load and Discover turn binaries into sdk.Plugin values, so the registry,
 // the REST API and the task runtime treat them like built-ins: the plugin's

@@ -114,6 +114,7 @@ func TestTransformCarriesRecordsErrorsAndCounts(t *testing.T) {
 	if err := tr.Open(ctx, sdk.Config{"suffix": "!", "reject": "no", "retriable": "later", "fault": "odd"}); err != nil {
 		t.Fatal(err)
 	}
+	mustStream(t, &tr.(*remoteTransform).instance)
 	defer func() {
 		if err := tr.Close(); err != nil {
 			t.Error(err)
@@ -174,6 +175,7 @@ func TestSinkWritesFlushesAndKeepsOffsets(t *testing.T) {
 	if err := s.Open(ctx, sdk.Config{"file": file}); err != nil {
 		t.Fatal(err)
 	}
+	mustStream(t, &s.(*remoteKeeperSink).instance)
 	n, err := s.Write(ctx, []sdk.Record{{Topic: "t", Partition: 1, Offset: 7, Value: []byte("x")}, {Topic: "t", Partition: 1, Offset: 8, Value: []byte("bad")}})
 	var bad *sdk.RecordError
 	if n != 1 || !errors.As(err, &bad) || bad.Index != 1 {
@@ -215,6 +217,7 @@ func TestSourceResumesReadsQuietlyAndAcks(t *testing.T) {
 	if err := src.Open(ctx, sdk.Config{"count": "6", "topic": "nums", "plugin.call.timeout.ms": "1000"}, last); err != nil {
 		t.Fatal(err)
 	}
+	mustStream(t, &src.(*remoteSource).instance)
 	defer src.Close()
 	recs, err := src.Read(ctx)
 	if err != nil {
@@ -257,7 +260,21 @@ func TestSourceResumesReadsQuietlyAndAcks(t *testing.T) {
 func openCrasher(t *testing.T, cfg sdk.Config) (sdk.Transform, error) {
 	t.Helper()
 	tr := load(t, bins.crasher)["test.crasher"].NewTransform()
-	return tr, tr.Open(context.Background(), cfg)
+	err := tr.Open(context.Background(), cfg)
+	if err == nil {
+		// The crashes and hangs of Process happen on the stream.
+		mustStream(t, &tr.(*remoteTransform).instance)
+	}
+	return tr, err
+}
+
+// mustStream fails the test unless the instance's records go over the
+// record stream.
+func mustStream(t *testing.T, in *instance) {
+	t.Helper()
+	if in.p == nil || !in.p.rpc.Streaming() {
+		t.Fatal("the plugin's records do not go over the record stream")
+	}
 }
 
 var pidIn = regexp.MustCompile(`\(pid (\d+)\)`)

@@ -56,6 +56,14 @@ func (l *launcher) start(timeout time.Duration) (*proc, error) {
 	prepare(cmd)
 	out := newOutput(l.log)
 	p := &proc{path: l.path, cmd: cmd, out: out}
+	// The record stream's plugin end, inherited as descriptor 3 (the
+	// first of ExtraFiles); the host's end is attached once connected.
+	stream, streamEnd, streamErr := pluginrpc.NewStreamPair()
+	if streamErr == nil {
+		cmd.ExtraFiles = []*os.File{streamEnd}
+		cmd.Env = append(cmd.Env, pluginrpc.StreamEnv+"=3")
+		defer streamEnd.Close() // the process has its own copy
+	}
 	p.client = plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig: pluginrpc.Handshake,
 		Plugins:         pluginrpc.ClientPlugins(),
@@ -75,6 +83,9 @@ func (l *launcher) start(timeout time.Duration) (*proc, error) {
 	if err != nil {
 		exited := p.waitExit(time.Second)
 		p.kill()
+		if stream != nil {
+			_ = stream.Close()
+		}
 		return nil, p.startError(err, exited)
 	}
 	p.pid = cmd.Process.Pid
@@ -82,9 +93,22 @@ func (l *launcher) start(timeout time.Duration) (*proc, error) {
 	raw, err := conn.Dispense(pluginrpc.PluginName)
 	if err != nil {
 		p.kill()
+		if stream != nil {
+			_ = stream.Close()
+		}
 		return nil, fmt.Errorf("plugin %s: %w", l.path, err)
 	}
 	p.rpc = raw.(*pluginrpc.Client)
+	if streamErr != nil {
+		l.log.Debug("plugin calls go over gRPC", "reason", streamErr)
+		return p, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := p.rpc.AttachStream(ctx, stream); err != nil {
+		// A plugin built before the stream: slower, as correct.
+		l.log.Debug("plugin calls go over gRPC", "reason", err)
+	}
 	return p, nil
 }
 
@@ -172,7 +196,12 @@ func (p *proc) exitStatus() string {
 
 // stop ends a healthy process: go-plugin asks it to exit, and kills it
 // after two seconds.
-func (p *proc) stop() { p.client.Kill() }
+func (p *proc) stop() {
+	p.client.Kill()
+	if p.rpc != nil {
+		p.rpc.CloseStream()
+	}
+}
 
 // kill ends the process at once.
 func (p *proc) kill() {
@@ -180,6 +209,9 @@ func (p *proc) kill() {
 		killGroup(p.cmd.Process)
 	}
 	p.client.Kill()
+	if p.rpc != nil {
+		p.rpc.CloseStream()
+	}
 }
 
 // errNotOpen is the error of a call on an instance that is not open.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/tributarydata/tributary/api/ctl"
@@ -61,14 +62,44 @@ func transformRate(tr sdk.Transform, batches [][]sdk.Record) (float64, int, erro
 	return float64(n) / time.Since(start).Seconds(), outs, nil
 }
 
+// cpuTime is the processor time, user and system, used by this process
+// (syscall.RUSAGE_SELF) or by its children that have ended and been waited
+// for (syscall.RUSAGE_CHILDREN).
+func cpuTime(who int) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// etlRun is one measurement of the job: its rate, its outputs, and the
+// processor time it took per input event, in this process and in the
+// plugin's.
+type etlRun struct {
+	rate             float64
+	outs             int
+	hostCPU, plugCPU time.Duration
+}
+
 // signalETLInProcess is the job as the worker runs it in process.
-func signalETLInProcess(cfg sdk.Config, batches [][]sdk.Record) (float64, int, error) {
+func signalETLInProcess(cfg sdk.Config, batches [][]sdk.Record) (etlRun, error) {
 	tr := smt.Plugin.NewTransform()
 	if err := tr.Open(context.Background(), cfg); err != nil {
-		return 0, 0, err
+		return etlRun{}, err
 	}
 	defer tr.Close()
-	return transformRate(tr, batches)
+	cpu := cpuTime(syscall.RUSAGE_SELF)
+	rate, outs, err := transformRate(tr, batches)
+	return etlRun{rate: rate, outs: outs, hostCPU: perEvent(cpuTime(syscall.RUSAGE_SELF)-cpu, batches)}, err
+}
+
+func perEvent(d time.Duration, batches [][]sdk.Record) time.Duration {
+	n := 0
+	for _, b := range batches {
+		n += len(b)
+	}
+	return d / time.Duration(max(n, 1))
 }
 
 // pluginEnv marks the bench's own binary started as a plugin process.
@@ -85,25 +116,34 @@ func servePluginIfAsked() {
 
 // signalETLPlugin is the job run out of process: this binary, started by the
 // plugin host as the worker starts any plugin, records crossing in batches.
-func signalETLPlugin(cfg sdk.Config, batches [][]sdk.Record) (float64, int, error) {
+// The plugin's processor time is its whole life's, start and Open included,
+// read once Close has ended and reaped it.
+func signalETLPlugin(cfg sdk.Config, batches [][]sdk.Record) (etlRun, error) {
 	ctx := context.Background()
 	self, err := os.Executable()
 	if err != nil {
-		return 0, 0, err
+		return etlRun{}, err
 	}
 	plugins, err := host.Load(ctx, self, host.Options{Env: []string{pluginEnv + "=1", "GOMAXPROCS=1"}})
 	if err != nil {
-		return 0, 0, err
+		return etlRun{}, err
 	}
 	if len(plugins) != 1 || plugins[0].NewTransform == nil {
-		return 0, 0, fmt.Errorf("the bench binary served %d plugins, want the smt transform", len(plugins))
+		return etlRun{}, fmt.Errorf("the bench binary served %d plugins, want the smt transform", len(plugins))
 	}
+	children := cpuTime(syscall.RUSAGE_CHILDREN)
 	tr := plugins[0].NewTransform()
 	if err := tr.Open(ctx, cfg); err != nil {
-		return 0, 0, err
+		return etlRun{}, err
 	}
-	defer tr.Close()
-	return transformRate(tr, batches)
+	cpu := cpuTime(syscall.RUSAGE_SELF)
+	rate, outs, err := transformRate(tr, batches)
+	hostCPU := cpuTime(syscall.RUSAGE_SELF) - cpu
+	if cerr := tr.Close(); err == nil {
+		err = cerr
+	}
+	plugCPU := cpuTime(syscall.RUSAGE_CHILDREN) - children
+	return etlRun{rate: rate, outs: outs, hostCPU: perEvent(hostCPU, batches), plugCPU: perEvent(plugCPU, batches)}, err
 }
 
 // mapETL is the baseline: the same job written the obvious way, decoding

@@ -12,5 +12,8 @@
 // Records are the hot path. A batch is one message: encoding appends every
 // record into one buffer sized up front, and decoding slices keys, values and
 // header values out of the received buffer instead of copying them, so the
-// cost per record is a few field headers rather than allocations.
+// cost per record is a few field headers rather than allocations. The calls
+// that carry records go over the record stream (stream.go) rather than gRPC:
+// a socket pair the host creates and the plugin process inherits, one frame
+// each way per call, with a transform's batch pipelined in pieces.
 package pluginrpc

@@ -1,6 +1,8 @@
 package pluginrpc
 
 import (
+	"bytes"
+	"context"
 	"testing"
 )
 
@@ -43,6 +45,62 @@ func FuzzDecodeBatch(f *testing.F) {
 		for i := range first.Records {
 			if diff := recordDiff(first.Records[i], second.Records[i]); diff != "" {
 				t.Fatalf("record %d changed in the round trip: %s", i, diff)
+			}
+		}
+	})
+}
+
+// FuzzStreamRequests feeds the plugin's end of the record stream arbitrary
+// bytes, as a broken host could write them: framing and decoding must fail
+// cleanly, never panic, and every request the plugin runs gets an answer
+// that encodes.
+func FuzzStreamRequests(f *testing.F) {
+	for _, m := range []struct {
+		method byte
+		msg    message
+	}{
+		{streamProcess, &Batch{Records: sampleRecords()}},
+		{streamWrite, &Batch{Records: sampleRecords()[2:4]}},
+		{streamRead, &Empty{}},
+		{9, &Empty{}},
+	} {
+		frame, err := appendFrame(nil, requestHead, m.msg)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if err := finishFrame(frame); err != nil {
+			f.Fatal(err)
+		}
+		frame[4] = m.method
+		f.Add(frame)
+		f.Add(append(frame, frame...))
+	}
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1})
+	f.Add([]byte{9, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0})
+	echo := &fakePlugin{
+		process: func(_ context.Context, b *Batch) (*RecordsResponse, error) {
+			return &RecordsResponse{Records: b.Records}, nil
+		},
+		write: func(_ context.Context, b *Batch) (*WriteResponse, error) {
+			return &WriteResponse{Written: len(b.Records)}, nil
+		},
+		read: func(context.Context) (*RecordsResponse, error) { return &RecordsResponse{}, nil },
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := bytes.NewReader(data)
+		s := &streamServer{impl: echo}
+		for {
+			var head [requestHead]byte
+			body, err := readFrame(r, head[:], nil)
+			if err != nil {
+				return
+			}
+			resp, err := s.call(context.Background(), streamRequest{method: head[0], body: body})
+			if err != nil {
+				continue // answered as a failure
+			}
+			if _, err := appendFrame(nil, responseHead, resp); err != nil {
+				t.Fatalf("the answer to method %d does not encode: %v", head[0], err)
 			}
 		}
 	})

@@ -437,10 +437,14 @@ func (m *Batch) marshal(b []byte) ([]byte, error) {
 	return appendRecords(b, 1, m.Records)
 }
 
-func (m *Batch) unmarshal(b []byte) error {
+func (m *Batch) unmarshal(b []byte) error { return m.decode(b, nil) }
+
+// decode is unmarshal with the records decoded into recs's memory when it
+// has room.
+func (m *Batch) decode(b []byte, recs []record.Record) error {
 	*m = Batch{}
 	var d recordDecoder
-	m.Records = make([]record.Record, 0, countField(b, 1))
+	m.Records = slices.Grow(recs[:0], countField(b, 1))
 	return eachField(b, func(f field) error {
 		if f.num != 1 {
 			return nil
@@ -483,11 +487,15 @@ func (m *RecordsResponse) marshal(b []byte) ([]byte, error) {
 	return appendCounts(b, 3, m.Counts), nil
 }
 
-func (m *RecordsResponse) unmarshal(b []byte) error {
-	*m = RecordsResponse{}
+func (m *RecordsResponse) unmarshal(b []byte) error { return m.decode(b, nil) }
+
+// decode is unmarshal with the records appended to recs, in its memory
+// when it has room.
+func (m *RecordsResponse) decode(b []byte, recs []record.Record) error {
+	*m = RecordsResponse{Records: recs}
 	var d recordDecoder
 	if n := countField(b, 1); n > 0 {
-		m.Records = make([]record.Record, 0, n)
+		m.Records = slices.Grow(recs, n)
 	}
 	return eachField(b, func(f field) (err error) {
 		switch f.num {

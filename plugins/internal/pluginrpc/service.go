@@ -2,12 +2,18 @@ package pluginrpc
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
+	"net"
 	"os"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // ServiceName is the gRPC service of plugin.proto.
@@ -69,6 +75,7 @@ var serviceDesc = grpc.ServiceDesc{
 		unary[Empty, OffsetsResponse](methodStoredOffsets, Server.StoredOffsets),
 		unary[Empty, RecordsResponse](methodRead, Server.Read),
 		unary[AckRequest, Status](methodAck, Server.Ack),
+		unary[Empty, Status](methodOpenStream, openStream),
 	},
 	Metadata: "plugin.proto",
 }
@@ -85,13 +92,47 @@ const (
 	methodStoredOffsets = "StoredOffsets"
 	methodRead          = "Read"
 	methodAck           = "Ack"
+	methodOpenStream    = "OpenStream"
 )
 
-// Client calls a plugin process.
-type Client struct{ cc grpc.ClientConnInterface }
+// Client calls a plugin process: over the record stream once AttachStream
+// succeeded and while the stream is sound, over gRPC otherwise.
+type Client struct {
+	cc     grpc.ClientConnInterface
+	stream *streamClient
+}
 
 // NewClient returns a client on a connection to a plugin process.
 func NewClient(cc grpc.ClientConnInterface) *Client { return &Client{cc: cc} }
+
+// AttachStream asks the plugin to serve the record stream on its end of the
+// pair whose other end is conn, and sends Process, Write and Read over it
+// from then on. When the plugin does not (it was built before the stream,
+// or was not given its end), conn is closed, the error says why, and the
+// calls stay on gRPC.
+func (c *Client) AttachStream(ctx context.Context, conn net.Conn) error {
+	resp := new(Status)
+	err := c.invoke(ctx, methodOpenStream, &Empty{}, resp)
+	if err == nil && resp.Err != nil {
+		err = errors.New(resp.Err.Message)
+	}
+	if err != nil {
+		_ = conn.Close()
+		return err
+	}
+	c.stream = &streamClient{conn: conn}
+	return nil
+}
+
+// Streaming reports whether calls go over the record stream.
+func (c *Client) Streaming() bool { return c.stream != nil && c.stream.usable() }
+
+// CloseStream closes the record stream, if any; later calls use gRPC.
+func (c *Client) CloseStream() {
+	if c.stream != nil {
+		c.stream.close()
+	}
+}
 
 func (c *Client) invoke(ctx context.Context, method string, req, resp message) error {
 	// The subtype selects this package's codec for these calls only:
@@ -124,12 +165,21 @@ func (c *Client) Close(ctx context.Context) (*Status, error) {
 	return resp, c.invoke(ctx, methodClose, &Empty{}, resp)
 }
 
+// Process runs a transform's batch. The records it returns are valid until
+// the next Process call, as sdk.Transform allows: the stream reuses their
+// memory.
 func (c *Client) Process(ctx context.Context, req *Batch) (*RecordsResponse, error) {
+	if c.Streaming() {
+		return c.stream.process(ctx, req)
+	}
 	resp := new(RecordsResponse)
 	return resp, c.invoke(ctx, methodProcess, req, resp)
 }
 
 func (c *Client) Write(ctx context.Context, req *Batch) (*WriteResponse, error) {
+	if c.Streaming() {
+		return c.stream.write(ctx, req)
+	}
 	resp := new(WriteResponse)
 	return resp, c.invoke(ctx, methodWrite, req, resp)
 }
@@ -145,6 +195,9 @@ func (c *Client) StoredOffsets(ctx context.Context) (*OffsetsResponse, error) {
 }
 
 func (c *Client) Read(ctx context.Context) (*RecordsResponse, error) {
+	if c.Streaming() {
+		return c.stream.read(ctx)
+	}
 	resp := new(RecordsResponse)
 	return resp, c.invoke(ctx, methodRead, &Empty{}, resp)
 }
@@ -158,12 +211,41 @@ func (c *Client) Ack(ctx context.Context, req *AckRequest) (*Status, error) {
 // plugin process and dispenses a *Client in the host.
 type goPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
-	impl Server
+	impl   Server
+	stream net.Conn
 }
 
 func (p *goPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	s.RegisterService(&serviceDesc, p.impl)
+	s.RegisterService(&serviceDesc, &served{Server: p.impl, stream: p.stream})
 	return nil
+}
+
+// served is the registered service: the plugin's Server, and the end of the
+// record stream it was given, if any.
+type served struct {
+	Server
+	stream net.Conn
+	once   sync.Once
+}
+
+// openStream answers OpenStream: it starts serving the stream, once.
+func openStream(srv Server, _ context.Context, _ *Empty) (*Status, error) {
+	s, ok := srv.(*served)
+	if !ok {
+		return nil, status.Error(codes.Unimplemented, "no record stream")
+	}
+	if s.stream == nil {
+		return &Status{Err: &Error{Message: "the plugin process was given no record stream", Index: NoIndex}}, nil
+	}
+	started := false
+	s.once.Do(func() {
+		started = true
+		go (&streamServer{conn: s.stream, impl: s.Server}).serve()
+	})
+	if !started {
+		return &Status{Err: &Error{Message: "the record stream is open already", Index: NoIndex}}, nil
+	}
+	return &Status{}, nil
 }
 
 func (p *goPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, cc *grpc.ClientConn) (any, error) {
@@ -195,9 +277,14 @@ func ClientPlugins() plugin.PluginSet {
 // ends it. Call it only when the handshake cookie is set: go-plugin exits
 // the process otherwise.
 func Serve(impl Server) {
+	stream, err := inheritedStream()
+	if err != nil {
+		// The calls go over gRPC: the host is told so when it asks.
+		fmt.Fprintf(os.Stderr, "tributary plugin: no record stream: %v\n", err)
+	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
-		Plugins:         plugin.PluginSet{PluginName: &goPlugin{impl: impl}},
+		Plugins:         plugin.PluginSet{PluginName: &goPlugin{impl: impl, stream: stream}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			// A batch is one message; gRPC's default 4 MiB would refuse
 			// 2000 records of a few KiB each. The host's side allows the same.
