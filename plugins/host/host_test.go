@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -546,5 +547,56 @@ func TestArgsEnvAndOutput(t *testing.T) {
 			t.Fatalf("the log lacks %q: %q", want, log.got)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestBatchesOverStreamAndGRPC runs a 2000-record batch through a plugin
+// on the record stream (where it goes in pieces) and through one that
+// leaves its stream untaken, as a plugin built before the stream does
+// (where it goes over gRPC whole): the results must be the same.
+func TestBatchesOverStreamAndGRPC(t *testing.T) {
+	for _, stream := range []bool{true, false} {
+		t.Run(fmt.Sprintf("stream=%v", stream), func(t *testing.T) {
+			ctx := context.Background()
+			opts := testOptions(t)
+			if !stream {
+				opts.Env = []string{"TEST_NO_STREAM=1"}
+			}
+			ps, err := Load(ctx, bins.good, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(ps, func(p sdk.Plugin) bool { return p.Class == "test.echo" })
+			tr := ps[i].NewTransform()
+			if err := tr.Open(ctx, sdk.Config{"suffix": "!", "reject": "no"}); err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Close()
+			if got := tr.(*remoteTransform).p.rpc.Streaming(); got != stream {
+				t.Fatalf("streaming %v, want %v", got, stream)
+			}
+			in := make([]sdk.Record, 2000)
+			for i := range in {
+				in[i] = sdk.Record{Value: []byte(strconv.Itoa(i)), Offset: int64(i)}
+			}
+			out, err := tr.Process(ctx, in)
+			if err != nil || len(out) != len(in) {
+				t.Fatalf("%d records, %v", len(out), err)
+			}
+			for i, r := range out {
+				if string(r.Value) != strconv.Itoa(i)+"!" || r.Offset != int64(i) {
+					t.Fatalf("output %d is %q at offset %d", i, r.Value, r.Offset)
+				}
+			}
+			in[1500].Value = []byte("no")
+			_, err = tr.Process(ctx, in)
+			var bad *sdk.RecordError
+			if !errors.As(err, &bad) || bad.Index != 1500 {
+				t.Errorf("record error %v, want one for record 1500", err)
+			}
+			if got := tr.(sdk.Counted).Counts(); got["seen"] != 4000 {
+				t.Errorf("counts %v, want 4000 seen", got)
+			}
+		})
 	}
 }

@@ -11,10 +11,18 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/tributarydata/tributary/plugins/internal/pluginrpc"
 	"github.com/tributarydata/tributary/plugins/sdk"
 )
 
-func main() { sdk.Serve(Echo, Collect, Counter) }
+func main() {
+	if os.Getenv("TEST_NO_STREAM") == "1" {
+		// Leaves the record stream untaken, as a plugin built before
+		// it does: the host's calls must then go over gRPC.
+		os.Unsetenv(pluginrpc.StreamEnv)
+	}
+	sdk.Serve(Echo, Collect, Counter)
+}
 
 type echoConfig struct {
 	Suffix    string `json:"suffix" validate:"max=10" doc:"Appended to every value; empty passes records through untouched."`
