@@ -249,10 +249,10 @@ func (s *streamClient) send(method byte, timeout time.Duration, reqs []message, 
 			return nil, nil, err
 		}
 	}
+	bodies = make([][]byte, len(reqs))
 	for len(s.in) < len(reqs) {
 		s.in = append(s.in, nil)
 	}
-	bodies = s.in[:len(reqs)]
 	for i := range reqs {
 		var buf []byte
 		if reuse {

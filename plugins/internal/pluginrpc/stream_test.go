@@ -228,11 +228,22 @@ func TestStreamWritesAndReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Read(context.Background()); err != nil {
+	second, err := c.Read(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := string(first.Records[2].Value); got != "v2-xx" {
-		t.Errorf("the first Read's record became %q after the second Read", got)
+	if _, err := c.Write(context.Background(), &Batch{Records: numbered(1, 5)}); err != nil {
+		t.Fatal(err)
+	}
+	// A source's records live until acknowledged: later calls must not
+	// reuse their memory.
+	for i := range 3 {
+		if diff := recordDiff(numbered(3, 5)[i], first.Records[i]); diff != "" {
+			t.Errorf("the first Read's record %d changed after later calls: %s", i, diff)
+		}
+		if diff := recordDiff(numbered(3, 10)[i], second.Records[i]); diff != "" {
+			t.Errorf("the second Read's record %d changed after a Write: %s", i, diff)
+		}
 	}
 	if calls := lb.calls(); len(calls) != 1 {
 		t.Errorf("gRPC calls %v: want OpenStream only", calls)
