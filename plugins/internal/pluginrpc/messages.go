@@ -443,23 +443,8 @@ func (m *Batch) unmarshal(b []byte) error { return m.decode(b, nil) }
 // has room.
 func (m *Batch) decode(b []byte, recs []record.Record) error {
 	*m = Batch{}
-	var d recordDecoder
 	m.Records = slices.Grow(recs[:0], countField(b, 1))
-	return eachField(b, func(f field) error {
-		if f.num != 1 {
-			return nil
-		}
-		body, err := f.msg()
-		if err != nil {
-			return err
-		}
-		r, err := d.record(body)
-		if err != nil {
-			return fmt.Errorf("record %d: %w", len(m.Records), err)
-		}
-		m.Records = append(m.Records, r)
-		return nil
-	})
+	return decodeRecords(b, 1, &m.Records, nil)
 }
 
 // RecordsResponse answers Process (the transform's outputs) and Read (the
@@ -493,22 +478,11 @@ func (m *RecordsResponse) unmarshal(b []byte) error { return m.decode(b, nil) }
 // when it has room.
 func (m *RecordsResponse) decode(b []byte, recs []record.Record) error {
 	*m = RecordsResponse{Records: recs}
-	var d recordDecoder
 	if n := countField(b, 1); n > 0 {
 		m.Records = slices.Grow(recs, n)
 	}
-	return eachField(b, func(f field) (err error) {
+	return decodeRecords(b, 1, &m.Records, func(f field) (err error) {
 		switch f.num {
-		case 1:
-			var body []byte
-			if body, err = f.msg(); err != nil {
-				return err
-			}
-			var r record.Record
-			if r, err = d.record(body); err != nil {
-				return fmt.Errorf("record %d: %w", len(m.Records), err)
-			}
-			m.Records = append(m.Records, r)
 		case 2:
 			m.Err, err = decodeError(f)
 		case 3:

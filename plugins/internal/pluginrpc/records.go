@@ -2,10 +2,12 @@ package pluginrpc
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -27,6 +29,22 @@ const (
 
 	headerKey   protowire.Number = 1
 	headerValue protowire.Number = 2
+)
+
+// Their tags as appendRecord writes them: one byte each, since every
+// number is below 16.
+const (
+	tagKey         = byte(recordKey)<<3 | byte(protowire.BytesType)
+	tagValue       = byte(recordValue)<<3 | byte(protowire.BytesType)
+	tagHeaders     = byte(recordHeaders)<<3 | byte(protowire.BytesType)
+	tagTopic       = byte(recordTopic)<<3 | byte(protowire.BytesType)
+	tagPartition   = byte(recordPartition)<<3 | byte(protowire.VarintType)
+	tagOffset      = byte(recordOffset)<<3 | byte(protowire.VarintType)
+	tagTimestamp   = byte(recordTimestamp)<<3 | byte(protowire.Fixed64Type)
+	tagPosition    = byte(recordPosition)<<3 | byte(protowire.BytesType)
+	tagFault       = byte(recordFault)<<3 | byte(protowire.BytesType)
+	tagHeaderKey   = byte(headerKey)<<3 | byte(protowire.BytesType)
+	tagHeaderValue = byte(headerValue)<<3 | byte(protowire.BytesType)
 )
 
 // recordsCap guesses the encoded size of recs, so a batch is appended into
@@ -68,81 +86,120 @@ func appendRecord(b []byte, num protowire.Number, r *record.Record) ([]byte, err
 	if r.Fault != nil {
 		fault = r.Fault.Error()
 	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	b = protowire.AppendVarint(b, uint64(recordSize(r, pos, fault)))
+	// Rather than a pass to size the record exactly, room is left for its
+	// length as wide as the record's contents suggest, and endLength
+	// moves the record in the rare case that the guess was wrong. The
+	// guess adds to the contents the tags and lengths of a usual record,
+	// and the buffer grows once by more than the record can take.
+	guess := len(r.Key) + len(r.Value) + len(r.Topic) + len(pos) + len(fault) + 24
+	for i := range r.Headers {
+		guess += len(r.Headers[i].Key) + len(r.Headers[i].Value) + 6
+	}
+	b = slices.Grow(b, guess+64)
+	if num > 0 && num < 16 {
+		b = append(b, byte(num)<<3|byte(protowire.BytesType))
+	} else {
+		b = protowire.AppendTag(b, num, protowire.BytesType)
+	}
+	at, w := len(b), protowire.SizeVarint(uint64(guess))
+	b = b[:at+w]
 	if r.Key != nil {
-		b = appendBytes(b, recordKey, r.Key)
+		b = append(appendVarint(append(b, tagKey), uint64(len(r.Key))), r.Key...)
 	}
 	if r.Value != nil {
-		b = appendBytes(b, recordValue, r.Value)
+		b = append(appendVarint(append(b, tagValue), uint64(len(r.Value))), r.Value...)
 	}
 	for i := range r.Headers {
 		h := &r.Headers[i]
-		b = protowire.AppendTag(b, recordHeaders, protowire.BytesType)
-		b = protowire.AppendVarint(b, uint64(headerSize(h)))
-		b = appendString(b, headerKey, h.Key)
-		if h.Value != nil {
-			b = appendBytes(b, headerValue, h.Value)
+		// A header is short: its length takes a byte.
+		b = append(b, tagHeaders, 0)
+		at := len(b) - 1
+		if h.Key != "" {
+			b = append(appendVarint(append(b, tagHeaderKey), uint64(len(h.Key))), h.Key...)
 		}
-	}
-	b = appendString(b, recordTopic, r.Topic)
-	b = appendSint(b, recordPartition, int64(r.Partition))
-	b = appendUint(b, recordOffset, uint64(r.Offset))
-	if !r.Timestamp.IsZero() {
-		b = protowire.AppendTag(b, recordTimestamp, protowire.Fixed64Type)
-		b = protowire.AppendFixed64(b, uint64(r.Timestamp.UnixNano()))
-	}
-	if pos != nil {
-		b = appendBytes(b, recordPosition, pos)
-	}
-	if r.Fault != nil {
-		b = protowire.AppendTag(b, recordFault, protowire.BytesType)
-		b = protowire.AppendString(b, fault)
-	}
-	return b, nil
-}
-
-func recordSize(r *record.Record, pos []byte, fault string) int {
-	n := 0
-	if r.Key != nil {
-		n += 1 + protowire.SizeBytes(len(r.Key))
-	}
-	if r.Value != nil {
-		n += 1 + protowire.SizeBytes(len(r.Value))
-	}
-	for i := range r.Headers {
-		n += 1 + protowire.SizeBytes(headerSize(&r.Headers[i]))
+		if h.Value != nil {
+			b = append(appendVarint(append(b, tagHeaderValue), uint64(len(h.Value))), h.Value...)
+		}
+		b = endLength(b, at, 1)
 	}
 	if r.Topic != "" {
-		n += 1 + protowire.SizeBytes(len(r.Topic))
+		b = append(appendVarint(append(b, tagTopic), uint64(len(r.Topic))), r.Topic...)
 	}
 	if r.Partition != 0 {
-		n += 1 + protowire.SizeVarint(protowire.EncodeZigZag(int64(r.Partition)))
+		b = appendVarint(append(b, tagPartition), protowire.EncodeZigZag(int64(r.Partition)))
 	}
 	if r.Offset != 0 {
-		n += 1 + protowire.SizeVarint(uint64(r.Offset))
+		b = appendVarint(append(b, tagOffset), uint64(r.Offset))
 	}
 	if !r.Timestamp.IsZero() {
-		n += 1 + protowire.SizeFixed64()
+		b = binary.LittleEndian.AppendUint64(append(b, tagTimestamp), uint64(r.Timestamp.UnixNano()))
 	}
 	if pos != nil {
-		n += 1 + protowire.SizeBytes(len(pos))
+		b = append(appendVarint(append(b, tagPosition), uint64(len(pos))), pos...)
 	}
 	if r.Fault != nil {
-		n += 1 + protowire.SizeBytes(len(fault))
+		b = append(appendVarint(append(b, tagFault), uint64(len(fault))), fault...)
 	}
-	return n
+	return endLength(b, at, w), nil
 }
 
-func headerSize(h *record.Header) int {
-	n := 0
-	if h.Key != "" {
-		n += 1 + protowire.SizeBytes(len(h.Key))
+// decodeRecords appends to *recs the records of message b, field num, and
+// hands every other field to other (nil to skip them). It is eachField with
+// the record field read inline: that closure call and the generic field
+// reading were a large part of a batch's decoding.
+func decodeRecords(b []byte, num protowire.Number, recs *[]record.Record, other func(field) error) error {
+	var d recordDecoder
+	tag := -1 // the field's tag when it is one byte, as in every message with records
+	if num > 0 && num < 16 {
+		tag = int(num)<<3 | int(protowire.BytesType)
 	}
-	if h.Value != nil {
-		n += 1 + protowire.SizeBytes(len(h.Value))
+	for len(b) > 0 {
+		if int(b[0]) == tag {
+			if body, rest, ok := cutBytes(b[1:]); ok {
+				if err := d.add(recs, body); err != nil {
+					return err
+				}
+				b = rest
+				continue
+			}
+		}
+		// Anything else, including a record field that cutBytes
+		// does not read, is read as eachField reads it, errors included.
+		f, n, ok := consumeField(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		switch {
+		case !ok:
+		case f.num == num:
+			body, err := f.msg()
+			if err != nil {
+				return err
+			}
+			if err := d.add(recs, body); err != nil {
+				return err
+			}
+		case other != nil:
+			if err := other(f); err != nil {
+				return err
+			}
+		}
 	}
-	return n
+	return nil
+}
+
+// add decodes a record into a new last element of *recs, in place rather
+// than through a copy, and drops it if it fails to decode.
+func (d *recordDecoder) add(recs *[]record.Record, body []byte) error {
+	i := len(*recs)
+	*recs = append(*recs, record.Record{})
+	if err := d.record(&(*recs)[i], body); err != nil {
+		(*recs)[i] = record.Record{}
+		*recs = (*recs)[:i]
+		return fmt.Errorf("record %d: %w", i, err)
+	}
+	return nil
 }
 
 // recordDecoder decodes the records of one message. Keys, values and header
@@ -179,91 +236,191 @@ func (d *recordDecoder) headerKey(b []byte) string {
 	return s
 }
 
-func (d *recordDecoder) record(b []byte) (record.Record, error) {
-	var r record.Record
+// record decodes a record's body. The fields as appendRecord writes them
+// are read here directly, by their tag byte; whatever else b holds (another
+// encoding of the same fields, unknown fields, a wrong wire type, a
+// truncated field) goes to field, which reads any protobuf field.
+func (d *recordDecoder) record(r *record.Record, b []byte) error {
 	first := len(d.headers)
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return r, protowire.ParseError(n)
-		}
-		b = b[n:]
-		switch num {
-		case recordKey, recordValue, recordHeaders, recordTopic, recordPosition, recordFault:
-			if typ != protowire.BytesType {
-				return r, fmt.Errorf("record field %d: %w %d", num, errWireType, typ)
+		// Each case either reads its field whole and continues, or
+		// breaks out, having changed nothing, to let field read it.
+		switch b[0] {
+		case tagKey:
+			v, rest, ok := cutBytes(b[1:])
+			if !ok {
+				break
 			}
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return r, protowire.ParseError(n)
+			r.Key, b = v, rest
+			continue
+		case tagValue:
+			v, rest, ok := cutBytes(b[1:])
+			if !ok {
+				break
 			}
-			b = b[n:]
-			v = v[:len(v):len(v)]
-			switch num {
-			case recordKey:
-				r.Key = v
-			case recordValue:
-				r.Value = v
-			case recordHeaders:
-				h, err := d.header(v)
-				if err != nil {
-					return r, err
-				}
-				d.headers = append(d.headers, h)
-			case recordTopic:
-				r.Topic = d.topic(v)
-			case recordPosition:
-				pos, err := decodePosition(v)
-				if err != nil {
-					return r, err
-				}
-				r.Position = pos
-			case recordFault:
-				r.Fault = errors.New(string(v))
+			r.Value, b = v, rest
+			continue
+		case tagHeaders:
+			v, rest, ok := cutBytes(b[1:])
+			if !ok {
+				break
 			}
-		case recordPartition, recordOffset:
-			if typ != protowire.VarintType {
-				return r, fmt.Errorf("record field %d: %w %d", num, errWireType, typ)
+			h, err := d.header(v)
+			if err != nil {
+				return err
 			}
-			v, n := protowire.ConsumeVarint(b)
-			if n < 0 {
-				return r, protowire.ParseError(n)
+			d.headers = append(d.headers, h)
+			b = rest
+			continue
+		case tagTopic:
+			v, rest, ok := cutBytes(b[1:])
+			if !ok {
+				break
 			}
-			b = b[n:]
-			if num == recordOffset {
-				r.Offset = int64(v)
-				continue
-			}
+			r.Topic, b = d.topic(v), rest
+			continue
+		case tagPartition:
+			v, n := readVarint(b[1:])
 			p := protowire.DecodeZigZag(v)
-			if p < math.MinInt32 || p > math.MaxInt32 {
-				return r, fmt.Errorf("record partition %d is out of range", p)
+			if n == 0 || p < math.MinInt32 || p > math.MaxInt32 {
+				break
 			}
-			r.Partition = int32(p)
-		case recordTimestamp:
-			if typ != protowire.Fixed64Type {
-				return r, fmt.Errorf("record field %d: %w %d", num, errWireType, typ)
+			r.Partition, b = int32(p), b[1+n:]
+			continue
+		case tagOffset:
+			v, n := readVarint(b[1:])
+			if n == 0 {
+				break
 			}
-			v, n := protowire.ConsumeFixed64(b)
-			if n < 0 {
-				return r, protowire.ParseError(n)
+			r.Offset, b = int64(v), b[1+n:]
+			continue
+		case tagTimestamp:
+			if len(b) < 9 {
+				break
 			}
-			b = b[n:]
-			r.Timestamp = time.Unix(0, int64(v))
-		default:
-			n := protowire.ConsumeFieldValue(num, typ, b)
-			if n < 0 {
-				return r, protowire.ParseError(n)
-			}
-			b = b[n:]
+			r.Timestamp, b = time.Unix(0, int64(binary.LittleEndian.Uint64(b[1:9]))), b[9:]
+			continue
+		}
+		// Positions and faults come this way too: decoding a position
+		// costs far more than reading its field.
+		var err error
+		if b, err = d.field(r, b); err != nil {
+			return err
 		}
 	}
 	if last := len(d.headers); last > first {
 		r.Headers = d.headers[first:last:last]
 	}
-	return r, nil
+	return nil
 }
 
+// field decodes the field at the start of b into r, whatever its encoding,
+// and returns the rest of b.
+func (d *recordDecoder) field(r *record.Record, b []byte) ([]byte, error) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return b, protowire.ParseError(n)
+	}
+	b = b[n:]
+	switch num {
+	case recordKey, recordValue, recordHeaders, recordTopic, recordPosition, recordFault:
+		if typ != protowire.BytesType {
+			return b, fmt.Errorf("record field %d: %w %d", num, errWireType, typ)
+		}
+		v, n := protowire.ConsumeBytes(b)
+		if n < 0 {
+			return b, protowire.ParseError(n)
+		}
+		b = b[n:]
+		v = v[:len(v):len(v)]
+		switch num {
+		case recordKey:
+			r.Key = v
+		case recordValue:
+			r.Value = v
+		case recordHeaders:
+			h, err := d.header(v)
+			if err != nil {
+				return b, err
+			}
+			d.headers = append(d.headers, h)
+		case recordTopic:
+			r.Topic = d.topic(v)
+		case recordPosition:
+			pos, err := decodePosition(v)
+			if err != nil {
+				return b, err
+			}
+			r.Position = pos
+		case recordFault:
+			r.Fault = errors.New(string(v))
+		}
+	case recordPartition, recordOffset:
+		if typ != protowire.VarintType {
+			return b, fmt.Errorf("record field %d: %w %d", num, errWireType, typ)
+		}
+		v, n := protowire.ConsumeVarint(b)
+		if n < 0 {
+			return b, protowire.ParseError(n)
+		}
+		b = b[n:]
+		if num == recordOffset {
+			r.Offset = int64(v)
+			break
+		}
+		p := protowire.DecodeZigZag(v)
+		if p < math.MinInt32 || p > math.MaxInt32 {
+			return b, fmt.Errorf("record partition %d is out of range", p)
+		}
+		r.Partition = int32(p)
+	case recordTimestamp:
+		if typ != protowire.Fixed64Type {
+			return b, fmt.Errorf("record field %d: %w %d", num, errWireType, typ)
+		}
+		v, n := protowire.ConsumeFixed64(b)
+		if n < 0 {
+			return b, protowire.ParseError(n)
+		}
+		b = b[n:]
+		r.Timestamp = time.Unix(0, int64(v))
+	default:
+		n := protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return b, protowire.ParseError(n)
+		}
+		b = b[n:]
+	}
+	return b, nil
+}
+
+// header decodes a header: its fields as appendRecord writes them are read
+// directly, and a header with anything else is decoded again by
+// headerFields.
 func (d *recordDecoder) header(b []byte) (record.Header, error) {
+	var h record.Header
+	// Keys interned before headerFields takes over are ones it interns
+	// too, so starting over changes nothing.
+	for all := b; len(b) > 0; {
+		tag := b[0]
+		if tag != tagHeaderKey && tag != tagHeaderValue {
+			return d.headerFields(all)
+		}
+		v, rest, ok := cutBytes(b[1:])
+		if !ok {
+			return d.headerFields(all)
+		}
+		if tag == tagHeaderKey {
+			h.Key = d.headerKey(v)
+		} else {
+			h.Value = v
+		}
+		b = rest
+	}
+	return h, nil
+}
+
+// headerFields decodes a header in any encoding.
+func (d *recordDecoder) headerFields(b []byte) (record.Header, error) {
 	var h record.Header
 	err := eachField(b, func(f field) error {
 		switch f.num {

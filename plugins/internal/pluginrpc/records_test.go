@@ -1,9 +1,12 @@
 package pluginrpc
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -262,4 +265,276 @@ func normalize(m message) message {
 	}
 	walk(v)
 	return m
+}
+
+// encodingRecords covers the encoder's cases: nil against empty bytes,
+// headers (nil, empty and long values, duplicate and empty keys), partitions
+// and offsets of every width and sign, timestamps zero, at and before the
+// epoch and in other zones, positions, faults, and record and header lengths
+// on either side of the one-, two- and three-byte length boundaries, where
+// the length left for a record or a header can be the wrong width.
+func encodingRecords() []record.Record {
+	recs := sampleRecords()
+	long := func(n int) []byte { return []byte(strings.Repeat("v", n)) }
+	recs = append(recs,
+		record.Record{Key: []byte{}},
+		record.Record{Value: []byte{}},
+		record.Record{Key: []byte("k"), Value: nil, Topic: "t"},
+		record.Record{Headers: []record.Header{{Key: "h"}, {Key: "h", Value: []byte{}}, {Key: "h", Value: []byte("v")}, {}}},
+		record.Record{Headers: []record.Header{{Key: "big", Value: long(126)}, {Key: "bigger", Value: long(300)}, {Key: strings.Repeat("k", 200)}}},
+		record.Record{Headers: []record.Header{{Key: "x", Value: long(20000)}}},
+		record.Record{Partition: math.MinInt32, Offset: math.MinInt64},
+		record.Record{Partition: math.MaxInt32, Offset: math.MaxInt64},
+		record.Record{Partition: 1, Offset: -1},
+		record.Record{Partition: -64, Offset: 127},
+		record.Record{Partition: 63, Offset: 128},
+		record.Record{Partition: 64, Offset: 1<<14 - 1},
+		record.Record{Partition: -65, Offset: 1 << 14},
+		record.Record{Offset: 1<<56 - 1},
+		record.Record{Offset: 1 << 56},
+		record.Record{Timestamp: time.Unix(-1, 5)},
+		record.Record{Timestamp: time.Date(1900, 1, 1, 0, 0, 0, 1, time.UTC)},
+		record.Record{Timestamp: time.Date(2200, 6, 1, 12, 0, 0, 999999999, time.FixedZone("x", 3600))},
+		record.Record{Timestamp: time.Now()},
+		record.Record{Timestamp: time.Unix(0, 1)},
+		record.Record{Value: long(1 << 21), Topic: strings.Repeat("t", 130)},
+		record.Record{
+			Position: record.Position{Offset: map[string]any{"pos": 1}},
+			Fault:    errors.New(strings.Repeat("bad ", 40)),
+		},
+		// Short contents with long numbers: more bytes of tags,
+		// lengths and numbers than the encoder guesses.
+		record.Record{Key: []byte{}, Value: long(90), Topic: "t", Partition: math.MinInt32, Offset: -1,
+			Timestamp: time.Unix(1, 0), Fault: errors.New("")},
+	)
+	var sizes []int
+	for _, base := range []int{128, 1 << 14} {
+		for n := base - 40; n < base+8; n++ {
+			sizes = append(sizes, n)
+		}
+	}
+	sizes = append(sizes, 1<<21-25, 1<<21-4, 1<<21)
+	for _, n := range sizes {
+		recs = append(recs,
+			record.Record{Value: long(n)},
+			record.Record{Key: []byte("key"), Value: long(n), Topic: "topic", Partition: 3, Offset: 1 << 40, Timestamp: time.Unix(1700000000, 0)},
+			record.Record{Headers: []record.Header{{Key: "k", Value: long(n)}}},
+		)
+	}
+	return recs
+}
+
+func TestAppendRecordMatchesReference(t *testing.T) {
+	recs := encodingRecords()
+	for i := range recs {
+		want, err := referenceAppendRecord(nil, 1, &recs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Into no room, and behind other bytes with room to spare.
+		got, err := appendRecord(nil, 1, &recs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		roomy, err := appendRecord(append(make([]byte, 0, len(want)+100), "xyz"...), 1, &recs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) || !bytes.Equal(roomy[3:], want) || string(roomy[:3]) != "xyz" {
+			t.Errorf("record %d encodes as\n%x\nwant\n%x", i, got, want)
+		}
+	}
+	for _, num := range []protowire.Number{2, 15, 16, 2047, 2048} {
+		got, _ := appendRecord(nil, num, &recs[2])
+		want, _ := referenceAppendRecord(nil, num, &recs[2])
+		if !bytes.Equal(got, want) {
+			t.Errorf("as field %d: %x, want %x", num, got, want)
+		}
+	}
+	// A whole batch, into the buffer marshal sizes.
+	got, err := (&Batch{Records: recs}).marshal(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []byte
+	for i := range recs {
+		want, _ = referenceAppendRecord(want, 1, &recs[i])
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("the batch encodes otherwise than its records one by one")
+	}
+}
+
+// TestAppendRecordMatchesReferenceAtRandom encodes records drawn at random
+// (with a fixed seed) near the sizes where encodings change.
+func TestAppendRecordMatchesReferenceAtRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	size := func() int {
+		switch rng.IntN(4) {
+		case 0:
+			return -1 // nil
+		case 1:
+			return rng.IntN(20)
+		case 2:
+			return 100 + rng.IntN(40)
+		default:
+			return 1<<14 - 40 + rng.IntN(60)
+		}
+	}
+	bs := func() []byte {
+		if n := size(); n >= 0 {
+			return bytes.Repeat([]byte{byte(rng.Uint32())}, n)
+		}
+		return nil
+	}
+	num := func() uint64 { return rng.Uint64() >> rng.IntN(64) }
+	var buf, want []byte
+	for i := range 3000 {
+		r := record.Record{Key: bs(), Value: bs(), Partition: int32(num()), Offset: int64(num())}
+		if rng.IntN(2) == 0 {
+			r.Topic = string(bs())
+		}
+		for range rng.IntN(3) {
+			r.Headers = append(r.Headers, record.Header{Key: string(bs()), Value: bs()})
+		}
+		if rng.IntN(2) == 0 {
+			r.Timestamp = time.Unix(0, int64(num()))
+		}
+		if rng.IntN(8) == 0 {
+			r.Fault = errors.New(string(bs()))
+		}
+		var err error
+		if buf, err = appendRecord(buf[:0], 1, &r); err != nil {
+			t.Fatal(err)
+		}
+		want, _ = referenceAppendRecord(want[:0], 1, &r)
+		if !bytes.Equal(buf, want) {
+			t.Fatalf("record %d (%+v) encodes as\n%x\nwant\n%x", i, r, buf, want)
+		}
+	}
+}
+
+// TestAppendNestedMatchesReference holds appendNested, which moves a body
+// whose length outgrows the byte left for it, to the bytes it wrote before
+// that move was shared with the records.
+func TestAppendNestedMatchesReference(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 129, 1<<14 - 1, 1 << 14, 1<<14 + 1, 1 << 21} {
+		body := bytes.Repeat([]byte{7}, n)
+		got, err := appendNested([]byte("x"), 5, func(b []byte) ([]byte, error) { return append(b, body...), nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := protowire.AppendBytes(protowire.AppendTag([]byte("x"), 5, protowire.BytesType), body)
+		if !bytes.Equal(got, want) {
+			t.Errorf("body of %d bytes: %x…, want %x…", n, got[:min(len(got), 8)], want[:min(len(want), 8)])
+		}
+	}
+}
+
+// referenceAppendRecord, referenceRecordSize and referenceHeaderSize are
+// the encoder as it was before its fast paths, a protowire call for each
+// tag, length and number and a pass to size each record, kept to hold the
+// encoder to the same bytes.
+func referenceAppendRecord(b []byte, num protowire.Number, r *record.Record) ([]byte, error) {
+	var pos []byte
+	if !r.Position.IsZero() {
+		var err error
+		if pos, err = json.Marshal(r.Position); err != nil {
+			return b, fmt.Errorf("position: %w", err)
+		}
+	}
+	var fault string
+	if r.Fault != nil {
+		fault = r.Fault.Error()
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(referenceRecordSize(r, pos, fault)))
+	if r.Key != nil {
+		b = referenceAppendBytes(b, recordKey, r.Key)
+	}
+	if r.Value != nil {
+		b = referenceAppendBytes(b, recordValue, r.Value)
+	}
+	for i := range r.Headers {
+		h := &r.Headers[i]
+		b = protowire.AppendTag(b, recordHeaders, protowire.BytesType)
+		b = protowire.AppendVarint(b, uint64(referenceHeaderSize(h)))
+		if h.Key != "" {
+			b = referenceAppendBytes(b, headerKey, []byte(h.Key))
+		}
+		if h.Value != nil {
+			b = referenceAppendBytes(b, headerValue, h.Value)
+		}
+	}
+	if r.Topic != "" {
+		b = referenceAppendBytes(b, recordTopic, []byte(r.Topic))
+	}
+	if r.Partition != 0 {
+		b = protowire.AppendTag(b, recordPartition, protowire.VarintType)
+		b = protowire.AppendVarint(b, protowire.EncodeZigZag(int64(r.Partition)))
+	}
+	if r.Offset != 0 {
+		b = protowire.AppendTag(b, recordOffset, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(r.Offset))
+	}
+	if !r.Timestamp.IsZero() {
+		b = protowire.AppendTag(b, recordTimestamp, protowire.Fixed64Type)
+		b = protowire.AppendFixed64(b, uint64(r.Timestamp.UnixNano()))
+	}
+	if pos != nil {
+		b = referenceAppendBytes(b, recordPosition, pos)
+	}
+	if r.Fault != nil {
+		b = protowire.AppendTag(b, recordFault, protowire.BytesType)
+		b = protowire.AppendString(b, fault)
+	}
+	return b, nil
+}
+
+func referenceAppendBytes(b []byte, num protowire.Number, v []byte) []byte {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendBytes(b, v)
+}
+
+func referenceRecordSize(r *record.Record, pos []byte, fault string) int {
+	n := 0
+	if r.Key != nil {
+		n += 1 + protowire.SizeBytes(len(r.Key))
+	}
+	if r.Value != nil {
+		n += 1 + protowire.SizeBytes(len(r.Value))
+	}
+	for i := range r.Headers {
+		n += 1 + protowire.SizeBytes(referenceHeaderSize(&r.Headers[i]))
+	}
+	if r.Topic != "" {
+		n += 1 + protowire.SizeBytes(len(r.Topic))
+	}
+	if r.Partition != 0 {
+		n += 1 + protowire.SizeVarint(protowire.EncodeZigZag(int64(r.Partition)))
+	}
+	if r.Offset != 0 {
+		n += 1 + protowire.SizeVarint(uint64(r.Offset))
+	}
+	if !r.Timestamp.IsZero() {
+		n += 1 + protowire.SizeFixed64()
+	}
+	if pos != nil {
+		n += 1 + protowire.SizeBytes(len(pos))
+	}
+	if r.Fault != nil {
+		n += 1 + protowire.SizeBytes(len(fault))
+	}
+	return n
+}
+
+func referenceHeaderSize(h *record.Header) int {
+	n := 0
+	if h.Key != "" {
+		n += 1 + protowire.SizeBytes(len(h.Key))
+	}
+	if h.Value != nil {
+		n += 1 + protowire.SizeBytes(len(h.Value))
+	}
+	return n
 }

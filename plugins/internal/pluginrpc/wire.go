@@ -61,16 +61,32 @@ func appendNested(b []byte, num protowire.Number, enc func([]byte) ([]byte, erro
 	if err != nil {
 		return b, err
 	}
-	n := len(b) - at - 1
-	if n < 0x80 {
+	return endLength(b, at, 1), nil
+}
+
+// endLength writes the length of a message into the w bytes left for it at
+// b[at:], the message being the rest of b. A length that needs another
+// number of bytes than w moves the message.
+func endLength(b []byte, at, w int) []byte {
+	n := len(b) - at - w
+	// The usual cases first: a record's length in two bytes, a header's
+	// or a small message's in one.
+	if w == 2 && n >= 1<<7 && n < 1<<14 {
+		b[at], b[at+1] = byte(n)|0x80, byte(n>>7)
+		return b
+	}
+	if w == 1 && n < 1<<7 {
 		b[at] = byte(n)
-		return b, nil
+		return b
 	}
 	width := protowire.SizeVarint(uint64(n))
-	b = append(b, make([]byte, width-1)...)
-	copy(b[at+width:], b[at+1:at+1+n])
+	if width > w {
+		b = append(b, make([]byte, width-w)...)
+	}
+	copy(b[at+width:], b[at+w:at+w+n])
+	b = b[:at+width+n]
 	protowire.AppendVarint(b[:at], uint64(n))
-	return b, nil
+	return b
 }
 
 // appendStringMap writes a map<string, string>, sorted so equal maps encode
@@ -174,38 +190,14 @@ func (f field) bool() (bool, error) {
 // group wire types, which this protocol never uses, are skipped.
 func eachField(b []byte, fn func(f field) error) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		f, n, ok := consumeField(b)
 		if n < 0 {
 			return protowire.ParseError(n)
 		}
 		b = b[n:]
-		f := field{num: num, typ: typ}
-		switch typ {
-		case protowire.BytesType:
-			f.bytes, n = protowire.ConsumeBytes(b)
-			// Full slice: a plugin appending to a value must not grow
-			// it over the bytes of the next field.
-			f.bytes = f.bytes[:len(f.bytes):len(f.bytes)]
-		case protowire.VarintType:
-			f.scalar, n = protowire.ConsumeVarint(b)
-		case protowire.Fixed64Type:
-			f.scalar, n = protowire.ConsumeFixed64(b)
-		case protowire.Fixed32Type:
-			var v uint32
-			v, n = protowire.ConsumeFixed32(b)
-			f.scalar = uint64(v)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
-			if n < 0 {
-				return protowire.ParseError(n)
-			}
-			b = b[n:]
+		if !ok {
 			continue
 		}
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
 		if err := fn(f); err != nil {
 			return err
 		}
@@ -213,11 +205,59 @@ func eachField(b []byte, fn func(f field) error) error {
 	return nil
 }
 
+// consumeField reads the field at the start of b. n is its length in b, or
+// a protowire error code when negative; ok is false for a group, which
+// eachField skips.
+func consumeField(b []byte) (f field, n int, ok bool) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return f, n, false
+	}
+	f = field{num: num, typ: typ}
+	var m int
+	switch typ {
+	case protowire.BytesType:
+		f.bytes, m = protowire.ConsumeBytes(b[n:])
+		// Full slice: a plugin appending to a value must not grow
+		// it over the bytes of the next field.
+		f.bytes = f.bytes[:len(f.bytes):len(f.bytes)]
+	case protowire.VarintType:
+		f.scalar, m = protowire.ConsumeVarint(b[n:])
+	case protowire.Fixed64Type:
+		f.scalar, m = protowire.ConsumeFixed64(b[n:])
+	case protowire.Fixed32Type:
+		var v uint32
+		v, m = protowire.ConsumeFixed32(b[n:])
+		f.scalar = uint64(v)
+	default:
+		m = protowire.ConsumeFieldValue(num, typ, b[n:])
+		if m < 0 {
+			return f, m, false
+		}
+		return f, n + m, false
+	}
+	if m < 0 {
+		return f, m, false
+	}
+	return f, n + m, true
+}
+
 // countField counts the occurrences of field num, to size a slice before
 // decoding into it.
 func countField(b []byte, num protowire.Number) int {
 	count := 0
 	for len(b) > 0 {
+		// The usual field, a record, is skipped here: a one-byte tag
+		// of a length-delimited field and a length cutBytes reads.
+		if t := b[0]; t&7 == byte(protowire.BytesType) && t >= 1<<3 && t < 0x80 {
+			if _, rest, ok := cutBytes(b[1:]); ok {
+				if protowire.Number(t>>3) == num {
+					count++
+				}
+				b = rest
+				continue
+			}
+		}
 		n0, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
 			return count
@@ -270,4 +310,56 @@ func decodeMapEntry[V any](m *map[string]V, entry []byte, value func(field) (V, 
 	}
 	(*m)[k] = v
 	return nil
+}
+
+// Fast paths for what records are made of. protowire's functions read and
+// write every encoding but are too large to be inlined, and a call for each
+// tag, length and number was most of the cost of a record. These are small
+// enough to be inlined: every field number of a record is below 16, so its
+// tag is one byte, lengths mostly take one or two bytes and numbers a few;
+// what they do not read, their callers hand to protowire.
+
+// appendVarint is protowire.AppendVarint.
+func appendVarint(b []byte, v uint64) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+// readVarint is protowire.ConsumeVarint for varints of up to 8 bytes; n is
+// 0 for any other b.
+func readVarint(b []byte) (v uint64, n int) {
+	for i, c := range b {
+		if i == 8 {
+			break
+		}
+		v |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			return v, i + 1
+		}
+	}
+	return 0, 0
+}
+
+// cutBytes reads the value of a length-delimited field, b starting after
+// its tag: the value as a full slice and the bytes after it, ok false when
+// b does not hold a length of one or two bytes and that many bytes.
+func cutBytes(b []byte) (v, rest []byte, ok bool) {
+	if len(b) == 0 {
+		return nil, nil, false
+	}
+	n, end := 1, int(b[0])
+	if end >= 0x80 {
+		if len(b) < 2 || b[1] >= 0x80 {
+			return nil, nil, false
+		}
+		n, end = 2, end-0x80+int(b[1])<<7
+	}
+	end += n
+	if end > len(b) {
+		return nil, nil, false
+	}
+	return b[n:end:end], b[end:], true
 }
