@@ -118,8 +118,8 @@ func noEOF(err error) error {
 	return err
 }
 
-// appendFrame encodes m after a frame's length and head, which are filled in
-// by finishFrame.
+// appendFrame makes a frame of m in b's memory: its length written, its
+// head bytes left for the caller to fill in.
 func appendFrame(b []byte, head int, m message) ([]byte, error) {
 	size := 4 + head
 	if h, ok := m.(interface{ sizeHint() int }); ok {
@@ -128,10 +128,14 @@ func appendFrame(b []byte, head int, m message) ([]byte, error) {
 	if cap(b) < size {
 		b = make([]byte, 0, size)
 	}
-	b = b[:4+head]
-	return m.marshal(b)
+	b, err := m.marshal(b[:4+head])
+	if err != nil {
+		return b, err
+	}
+	return b, finishFrame(b)
 }
 
+// finishFrame writes the length of frame b.
 func finishFrame(b []byte) error {
 	if len(b)-4 > maxFrame {
 		return fmt.Errorf("record stream: a message of %d bytes is too large", len(b)-4)
@@ -234,9 +238,6 @@ func (s *streamClient) exchange(ctx context.Context, method byte, reqs []message
 func (s *streamClient) send(method byte, timeout time.Duration, reqs []message, reuse bool) (bodies [][]byte, failure, err error) {
 	for _, req := range reqs {
 		frame, err := appendFrame(s.out[:0], requestHead, req)
-		if err == nil {
-			err = finishFrame(frame)
-		}
 		if err != nil {
 			// Nothing of this request was sent; the earlier ones
 			// are answered, and the stream cannot skip them.
@@ -437,9 +438,6 @@ func (s *streamServer) answer(resp message, failure error) error {
 	var err error
 	if failure == nil {
 		frame, err = appendFrame(s.out[:0], responseHead, resp)
-		if err == nil {
-			err = finishFrame(frame)
-		}
 		if err != nil {
 			failure = fmt.Errorf("encoding the answer: %w", err)
 		}
